@@ -1,0 +1,191 @@
+"""Citations against the reference list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.checks.registry import AuditContext, Hit, rule
+from auditor.model import Citation, Entry, Severity
+
+
+def _where(e: Entry) -> str:
+    return f"line {e.line}"
+
+
+def _text(c: Citation) -> str:
+    return " ".join(c.raw.split())
+
+
+def _reference_citations(ctx: AuditContext) -> Iterator[Citation]:
+    for c in ctx.parsed.citations:
+        yield c
+
+
+@rule("unresolved-citation", severity=Severity.ERROR, family="citations",
+      description="An in-text citation matches no entry of the reference list.",
+      message="\u201c{citation}\u201d matches no entry in the reference list{closest}",
+      fix="{fix}",
+      example="(Brookngs 2022) when the list has Brookings. 2022.")
+def unresolved_citation(ctx: AuditContext) -> Iterator[Hit]:
+    footnotes = ctx.parsed.footnote_style
+    has_list = bool(ctx.parsed.entries)
+    for c in ctx.parsed.citations:
+        if c.status != "unresolved":
+            continue
+        if c.number is not None and (footnotes or not has_list):
+            continue  # a note marker with no note: undefined-footnote
+        closest = ctx.entry(c.suggestion_index)
+        if closest is not None:
+            extra = f"; the closest is {closest.label} ({_where(closest)})"
+            fix = f"If {closest.label} is meant, correct the citation to match it; otherwise add the missing entry."
+        elif c.number is not None:
+            extra = ""
+            fix = f"Add reference {c.number} to the list or correct the number."
+        else:
+            extra = ""
+            fix = f"Add an entry for {c.label} to the reference list, or correct the citation."
+        yield Hit(c.line, {"citation": _text(c), "closest": extra, "fix": fix}, citation=c)
+
+
+@rule("ambiguous-citation", severity=Severity.ERROR, family="citations",
+      description="An in-text citation fits two or more entries (same author and year, no a/b suffix).",
+      message="\u201c{citation}\u201d fits {count} entries ({lines}); a reader cannot tell which is meant",
+      fix="Give the entries year suffixes ({year}a, {year}b) and use them in the citations, "
+          "or remove the duplicate entry.",
+      example="(Kompas.com 2023) with two Kompas.com 2023 entries.")
+def ambiguous_citation(ctx: AuditContext) -> Iterator[Hit]:
+    for c in ctx.parsed.citations:
+        if c.status != "ambiguous":
+            continue
+        entries = [ctx.entry(i) for i in c.candidates]
+        lines = ", ".join(f"line {e.line}" for e in entries if e)
+        yield Hit(c.line, {"citation": _text(c), "count": len(c.candidates), "lines": lines,
+                           "year": (c.year or "")[:4] or "n.d."}, citation=c)
+
+
+@rule("citation-year-mismatch", severity=Severity.ERROR, family="citations",
+      description="The cited author matches an entry but the year differs.",
+      message="\u201c{citation}\u201d has the year {year}, but the entry for {author} ({lines}) has {entry_years}",
+      fix="Correct the year to {entry_years} in the citation or in the entry, whichever is wrong.",
+      example="(Muhid, 2023) when the entry is Muhid, H. K. (2024).")
+def citation_year_mismatch(ctx: AuditContext) -> Iterator[Hit]:
+    for c in ctx.parsed.citations:
+        if c.status != "year-mismatch":
+            continue
+        entries = [e for e in (ctx.entry(i) for i in c.candidates) if e]
+        years = sorted({e.year or "n.d." for e in entries})
+        yield Hit(c.line, {"citation": _text(c), "year": c.year, "author": c.names[0] if c.names else "",
+                           "lines": ", ".join(_where(e) for e in entries),
+                           "entry_years": " or ".join(years)}, citation=c)
+
+
+@rule("citation-missing-year", severity=Severity.WARNING, family="citations",
+      description="An author-year citation gives no year; the author matches an entry.",
+      message="\u201c{citation}\u201d gives no year; it seems to cite {entry} ({where})",
+      fix="Write the citation as ({author} {year}).",
+      example="(Mardalis Jakarta) for Mardalis. 1995.")
+def citation_missing_year(ctx: AuditContext) -> Iterator[Hit]:
+    for c in ctx.parsed.citations:
+        if c.status != "missing-year":
+            continue
+        e = ctx.entry(c.suggestion_index if c.suggestion_index is not None else (c.candidates or [None])[0])
+        if e is None:
+            continue
+        yield Hit(c.line, {"citation": _text(c), "entry": e.label, "where": _where(e),
+                           "author": c.names[0] if c.names else e.author_text, "year": e.year or "n.d."},
+                  citation=c)
+
+
+@rule("citation-not-first-author", severity=Severity.INFO, family="citations",
+      description="A citation names only an author who is not the entry's first author.",
+      message="\u201c{citation}\u201d names {name}, who is not the first author of {entry} ({where})",
+      fix="Cite the work by its first author: ({first} {year}).",
+      example="(Ozdamar 2009) for Balkan Devlen, Ozgur Ozdamar. 2009.")
+def citation_not_first_author(ctx: AuditContext) -> Iterator[Hit]:
+    for c in ctx.parsed.citations:
+        if c.status != "not-first-author":
+            continue
+        e = ctx.entry(c.entry_index)
+        if e is None:
+            continue
+        first = (e.authors[0] if e.authors else e.author_text).split(",")[0]
+        yield Hit(c.line, {"citation": _text(c), "name": c.names[0] if c.names else "", "entry": e.label,
+                           "where": _where(e), "first": first, "year": e.year or "n.d."}, citation=c)
+
+
+def _cited_indexes(ctx: AuditContext) -> set[int]:
+    """Entries a citation or note points at, or that a citation plainly means despite a slip."""
+    cited: set[int] = set()
+    for c in ctx.parsed.citations:
+        if c.entry_index is not None:
+            cited.add(c.entry_index)
+        if c.status in ("ambiguous", "year-mismatch", "missing-year"):
+            cited.update(c.candidates)
+        if c.suggestion_index is not None:
+            cited.add(c.suggestion_index)
+    for e in ctx.parsed.entries:
+        if e.refers_to is not None and e.index in cited:
+            cited.add(e.refers_to)
+    return cited
+
+
+@rule("uncited-entry", severity=Severity.WARNING, family="citations",
+      description="An entry of the reference list that no citation or note points at.",
+      message="{entry} is listed but never cited in the text",
+      fix="Cite it where it is used, or remove it from the reference list.",
+      example="A book in DAFTAR PUSTAKA that the text never mentions.")
+def uncited_entry(ctx: AuditContext) -> Iterator[Hit]:
+    parsed = ctx.parsed
+    references = [e for e in parsed.entries if e.kind == "reference" and not e.is_footnote]
+    if not references:
+        return
+    if not parsed.citations:
+        yield Hit(None, {"entry": f"None of the {len(references)} entries"}, subject="document")
+        return
+    cited = _cited_indexes(ctx)
+    for e in references:
+        if e.index not in cited:
+            yield Hit(e.line, {"entry": e.label}, entry=e)
+
+
+@rule("ibid-without-antecedent", severity=Severity.ERROR, family="citations",
+      description="Ibid./Op. Cit./Loc. cit./Idem with no earlier note it can stand for.",
+      message="note {number} says \u201c{text}\u201d but {why}",
+      fix="Replace it with the full reference.",
+      example="[1] Ibid. as the first note, or Op. Cit., Smith with no earlier note by Smith.")
+def ibid_without_antecedent(ctx: AuditContext) -> Iterator[Hit]:
+    for e in ctx.parsed.entries:
+        if e.kind in ("ibid", "op-cit", "loc-cit", "idem") and e.refers_to is None:
+            why = (f"no earlier note is by {e.author_text}" if e.kind == "op-cit" and e.author_text
+                   else "there is no earlier note for it to refer to")
+            yield Hit(e.line, {"number": e.number if e.number is not None else "?",
+                               "text": " ".join(e.raw.split())[:80], "why": why}, entry=e)
+
+
+@rule("undefined-footnote", severity=Severity.ERROR, family="citations",
+      description="A footnote or note marker in the text with no note of that number.",
+      message="the marker [{number}] has no note {number}",
+      fix="Add note {number} or remove the marker.",
+      example="text[7] when the notes stop at 6.")
+def undefined_footnote(ctx: AuditContext) -> Iterator[Hit]:
+    if ctx.parsed.entries and not ctx.parsed.footnote_style:
+        return
+    seen: set[int] = set()
+    for c in ctx.parsed.citations:
+        if c.number is not None and c.entry_index is None and c.number not in seen:
+            seen.add(c.number)
+            yield Hit(c.line, {"number": c.number}, citation=c)
+
+
+@rule("unused-footnote", severity=Severity.WARNING, family="citations",
+      description="A note that no marker in the text points at.",
+      message="note {number} is never referred to in the text",
+      fix="Add the marker where the note belongs, or remove the note.",
+      example="[5] Grieco … with no [5] in the text.")
+def unused_footnote(ctx: AuditContext) -> Iterator[Hit]:
+    if not ctx.parsed.footnote_style:
+        return
+    used = {c.number for c in ctx.parsed.citations if c.number is not None}
+    for e in ctx.parsed.entries:
+        if e.is_footnote and e.number is not None and e.number not in used and e.kind != "fragment":
+            yield Hit(e.line, {"number": e.number}, entry=e)

@@ -1,0 +1,138 @@
+"""Rules are data plus a small function: a name, a default severity, wording, and a detector.
+
+Detection lives in the function; the words a person reads live beside it in the decorator, as in
+Wikipedia's citation module where every diagnostic is an id, a message template and a help text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.model import Citation, Entry, Finding, ParsedDocument, Severity
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Hit:
+    """What a rule reports: where, about what, and the values its message template needs."""
+
+    line: int | None
+    params: dict[str, Any] = field(default_factory=dict)
+    entry: Entry | None = None
+    citation: Citation | None = None
+    column: int | None = None
+    subject: str = ""
+
+
+@dataclass
+class AuditContext:
+    """What a rule may look at: the parsed document, the day of the audit, the settings."""
+
+    parsed: ParsedDocument
+    today: dt.date
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def entry(self, index: int | None) -> Entry | None:
+        if index is None:
+            return None
+        for e in self.parsed.entries:
+            if e.index == index:
+                return e
+        return None
+
+
+Detector = Callable[[AuditContext], Iterator[Hit]]
+
+
+@dataclass
+class Rule:
+    name: str
+    severity: Severity
+    family: str
+    description: str
+    message: str
+    fix: str
+    detect: Detector
+    example: str = ""
+    online: bool = False  # reported by the link checker, not by an offline detector
+
+    def finding(self, hit: Hit, severity: Severity | None = None) -> Finding:
+        params = {k: _short(v) for k, v in hit.params.items()}
+        message = self.message.format(**params)
+        suggestion = self.fix.format(**params) if self.fix else None
+        return Finding(
+            rule=self.name,
+            severity=severity or self.severity,
+            line=hit.line,
+            message=message,
+            suggestion=suggestion,
+            entry_index=hit.entry.index if hit.entry else None,
+            citation_index=hit.citation.index if hit.citation else None,
+            column=hit.column if hit.column is not None else (hit.citation.column if hit.citation else None),
+            subject=hit.subject or _subject(hit),
+        )
+
+
+def _short(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > 160:
+        return value[:157] + "…"
+    return value
+
+
+def _subject(hit: Hit) -> str:
+    if hit.citation is not None:
+        return f"citation:{hit.citation.raw}"
+    if hit.entry is not None:
+        return f"entry:{' '.join(hit.entry.raw.split())[:200]}"
+    return "document"
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(name: str, *, severity: Severity, family: str, description: str, message: str, fix: str = "",
+         example: str = "") -> Callable[[Detector], Detector]:
+    """Register a detector under a kebab-case rule name with its wording."""
+
+    def register(func: Detector) -> Detector:
+        if name in RULES:
+            raise ValueError(f"rule {name} registered twice")
+        RULES[name] = Rule(name, severity, family, description, message, fix, func, example)
+        return func
+
+    return register
+
+
+def online_rule(name: str, *, severity: Severity, description: str, message: str, fix: str = "",
+                example: str = "") -> None:
+    """Register a rule whose findings the link checker produces."""
+    RULES[name] = Rule(name, severity, "links", description, message, fix, lambda ctx: iter(()), example,
+                       online=True)
+
+
+def run_checks(ctx: AuditContext, enabled: set[str] | None = None,
+               severities: dict[str, Severity] | None = None, strict: bool = False) -> list[Finding]:
+    """Run every enabled rule; a rule that fails is reported as an internal-error finding, not raised."""
+    findings: list[Finding] = []
+    for name, r in RULES.items():
+        if r.online or (enabled is not None and name not in enabled):
+            continue
+        try:
+            hits = list(r.detect(ctx))
+        except Exception as exc:  # one broken rule must not sink the run
+            if strict:
+                raise
+            log.exception("rule %s failed", name)
+            findings.append(Finding("internal-error", Severity.WARNING, None,
+                                    f"the rule {name} failed on this document: {exc!r}",
+                                    "Please report this as a bug in citation-auditor.", subject=f"rule:{name}"))
+            continue
+        sev = (severities or {}).get(name)
+        findings.extend(r.finding(h, sev) for h in hits)
+    findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
+    return findings

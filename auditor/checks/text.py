@@ -1,0 +1,105 @@
+"""Checks on the text around the citations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from auditor.checks.registry import AuditContext, Hit, rule
+from auditor.model import Citation, Severity
+from auditor.parsing.dates import find_dates
+
+QUOTE = re.compile(r"“([^”]{3,600})”|(?<![\w])\"([^\"\n]{3,600}?)\"(?![\w])|‘([^’]{3,400})’")
+TITLE_CUE = re.compile(r"(?:judul|berjudul|bertajuk|entitled|titled|title|called|disebut|istilah|slogan|tagline|"
+                       r"kampanye|campaign|hashtag|tema|theme)\s*[:,]?\s*$", re.I)
+MIN_WORDS = 150
+
+
+def _cited_year(ctx: AuditContext, c: Citation) -> int | None:
+    if c.year and c.year[:4].isdigit():
+        return int(c.year[:4])
+    entry = ctx.entry(c.entry_index)
+    if entry is not None and entry.refers_to is not None:
+        entry = ctx.entry(entry.refers_to)
+    return entry.year_value if entry is not None else None
+
+
+@rule("anachronistic-citation", severity=Severity.WARNING, family="text",
+      description="The passage a citation supports names a date later than the cited source's year.",
+      message="the passage before \u201c{citation}\u201d mentions {date}, after the source's year {year}",
+      fix="Cite a source from {after} or later for this event, or check the citation's year.",
+      example="Pada 2 Oktober 2024, \u2026 (VOA Indonesia 2022)")
+def anachronistic_citation(ctx: AuditContext) -> Iterator[Hit]:
+    by_paragraph: dict[int, list[Citation]] = {}
+    for c in ctx.parsed.citations:
+        by_paragraph.setdefault(c.paragraph, []).append(c)
+    for para in ctx.parsed.paragraphs:
+        cites = sorted(by_paragraph.get(para.index, []), key=lambda c: c.offset)
+        previous_end = 0
+        for c in cites:
+            start = min(c.group_start, c.offset)
+            passage = para.text[previous_end:start]
+            previous_end = max(previous_end, c.offset + len(c.raw))
+            year = _cited_year(ctx, c)
+            if year is None:
+                continue
+            later = [d for d in find_dates(passage) if d.date.month and d.date.year > year]
+            if later:
+                d = later[-1]
+                yield Hit(c.line, {"citation": " ".join(c.raw.split()), "date": d.text, "year": year,
+                                   "after": d.date.year}, citation=c)
+
+
+def _title_case(text: str) -> bool:
+    ws = [w for w in re.findall(r"[^\W\d_]+", text) if len(w) > 3]
+    if not ws:
+        return True
+    capital = sum(1 for w in ws if w[0].isupper())
+    return capital >= 0.6 * len(ws)
+
+
+@rule("unsupported-quote", severity=Severity.INFO, family="text",
+      description="A direct quotation of four or more words in a paragraph that carries no citation.",
+      message="the quotation \u201c{quote}\u201d has no citation in its paragraph",
+      fix="Cite the source of the quotation.",
+      example="\u2026 mengatakan yang paling dibutuhkan adalah \"pendapatan devisa dari para pekerja.\"")
+def unsupported_quote(ctx: AuditContext) -> Iterator[Hit]:
+    parsed = ctx.parsed
+    if not parsed.entries and not parsed.citations:
+        return
+    cited = {c.paragraph for c in parsed.citations}
+    for para in parsed.paragraphs:
+        if para.index in cited or para.text.lstrip().startswith(("#", "|", "[Figure", "[Table", ">")):
+            continue
+        for m in QUOTE.finditer(para.text):
+            quote = next(g for g in m.groups() if g is not None)
+            if len(quote.split()) < 4 or _title_case(quote) or TITLE_CUE.search(para.text[: m.start()]):
+                continue
+            line, column = para.where(m.start())
+            yield Hit(line, {"quote": " ".join(quote.split())[:80]}, column=column,
+                      subject=f"quote:{' '.join(quote.split())[:80]}")
+            break
+
+
+@rule("unsourced-document", severity=Severity.WARNING, family="text",
+      description="Substantial text with neither citations nor a reference list.",
+      message="the document has {words} words of text but no citation and no reference list",
+      fix="Add the sources the text relies on, cited in the text and listed at the end.",
+      example="an opinion piece that states facts (dates, treaties) without any source")
+def unsourced_document(ctx: AuditContext) -> Iterator[Hit]:
+    parsed = ctx.parsed
+    if parsed.entries or parsed.citations:
+        return
+    count = sum(len(re.findall(r"[^\W\d_]{2,}", p.text)) for p in parsed.paragraphs)
+    if count >= MIN_WORDS:
+        yield Hit(None, {"words": count}, subject="document")
+
+
+@rule("encoding-artifact", severity=Severity.INFO, family="text",
+      description="Mojibake such as \u201c\u00c2\u201d (UTF-8 read as Latin-1) was found and repaired in the audit.",
+      message="line {line} had mis-encoded characters (mojibake such as \u201c\u00c2\u201d)",
+      fix="Re-save the document as UTF-8 and fix the damaged characters.",
+      example="dominasinya.\u00c2")
+def encoding_artifact(ctx: AuditContext) -> Iterator[Hit]:
+    for number in ctx.parsed.document.repaired_lines:
+        yield Hit(number, {"line": number}, subject=f"line:{ctx.parsed.document.line(number)[:80]}")

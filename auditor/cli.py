@@ -1,0 +1,143 @@
+"""Command line: thin wrappers that parse options, call one library function, and map errors to exit codes.
+
+Exit codes: 0 no finding at or above --fail-on; 1 some are; 2 usage, configuration or input errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from auditor import __version__
+from auditor.errors import AuditorError
+
+DEFAULT_DB = "reports/audit.db"
+DEFAULT_DOCS = "references"
+
+
+class AuditorGroup(click.Group):
+    """Turn the tool's own errors into `Error: …` and exit 2; never show a traceback."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except AuditorError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(2)
+        except KeyboardInterrupt:
+            click.echo("Interrupted; nothing of this run was stored.", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=AuditorGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="auditor")
+def cli() -> None:
+    """Audit the citations, reference lists and cited sources of documents before publication."""
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from None
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="SQLite database to record the run in.")
+@click.option("--html", "html_dir", default="reports", show_default=True, help="Folder for the HTML report.")
+@click.option("--no-html", is_flag=True, help="Do not write the HTML report.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default=None,
+              help="Output format (default text).")
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False), help="Write the formatted output here.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default=None,
+              help="Exit 1 when a finding is at or above this severity (default error).")
+@click.option("--select", multiple=True, help="Only these rules or families (repeatable, or comma-separated).")
+@click.option("--ignore", multiple=True, help="Skip these rules or families (repeatable, or comma-separated).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file to use.")
+@click.option("--check-links", is_flag=True, help="Also fetch every cited URL and check it.")
+@click.option("--archive", is_flag=True, help="With --check-links: look up archived copies of dead links.")
+@click.option("--allow-private", is_flag=True, help="With --check-links: allow private and loopback addresses.")
+@click.option("--remap", nargs=2, multiple=True, metavar="PATTERN REPLACEMENT",
+              help="Rewrite URLs before fetching (regular expression; repeatable).")
+@click.option("--today", hidden=True, help="Pretend the audit runs on this day (YYYY-MM-DD), for tests.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
+def audit(paths: tuple[str, ...], db_path: str, html_dir: str, no_html: bool, fmt: str | None,
+          output: str | None, fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
+          config_path: str | None, check_links: bool, archive: bool, allow_private: bool,
+          remap: tuple[tuple[str, str], ...], today: str | None, quiet: bool) -> None:
+    """Audit documents (default: the references/ folder) and record the run in the database."""
+    from auditor.commands import run_audit
+
+    code = run_audit(list(paths) or [DEFAULT_DOCS], db_path=db_path, html_dir=None if no_html else html_dir,
+                     fmt=fmt, output=output, fail_on=fail_on, select=list(select), ignore=list(ignore),
+                     config_path=config_path, check_links=check_links, archive=archive,
+                     allow_private=allow_private, remap=list(remap), today=_date(today), quiet=quiet)
+    sys.exit(code)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
+def rules(fmt: str) -> None:
+    """List every rule with its default severity and what it checks."""
+    from auditor.commands import list_rules
+
+    click.echo(list_rules(fmt))
+
+
+@cli.command()
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True)
+@click.option("--out", "out_dir", default="reports", show_default=True, help="Folder to write the report into.")
+@click.option("--run", "run_id", type=int, help="The run to render (default: the latest).")
+def report(db_path: str, out_dir: str, run_id: int | None) -> None:
+    """Render the HTML report of a run."""
+    from auditor.commands import render_report
+
+    index = render_report(db_path, out_dir, run_id)
+    click.echo(f"Report written to {index}")
+
+
+@cli.command()
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True)
+@click.option("--older-than", default=None, help="Re-check URLs last checked longer ago than this (default 7d).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--archive", is_flag=True, help="Look up archived copies of dead links.")
+@click.option("--allow-private", is_flag=True, help="Allow private and loopback addresses.")
+@click.option("--remap", nargs=2, multiple=True, metavar="PATTERN REPLACEMENT")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+@click.option("--today", hidden=True)
+def links(db_path: str, older_than: str | None, fmt: str, archive: bool, allow_private: bool,
+          remap: tuple[tuple[str, str], ...], config_path: str | None, today: str | None) -> None:
+    """Re-check the URLs in the database whose last check is old (for cron); exit 1 if a link died."""
+    from auditor.commands import run_links
+
+    sys.exit(run_links(db_path, older_than=older_than, fmt=fmt, archive=archive, allow_private=allow_private,
+                       remap=list(remap), config_path=config_path))
+
+
+@cli.command()
+@click.argument("old_run", type=int, required=False)
+@click.argument("new_run", type=int, required=False)
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def diff(old_run: int | None, new_run: int | None, db_path: str, fmt: str) -> None:
+    """Compare the findings of two runs (default: the latest against the one before)."""
+    from auditor.commands import diff_runs
+
+    click.echo(diff_runs(db_path, old_run, new_run, fmt))
+
+
+def main() -> None:
+    cli(prog_name="auditor")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+
+
+__all__ = ["cli", "main", "Path"]

@@ -1,0 +1,173 @@
+"""What each CLI command does, as plain functions the CLI wraps and the tests call."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+
+from auditor import __version__
+from auditor.audit import audit_paths
+from auditor.config import Settings, expand_rules, find_config, load_settings
+from auditor.errors import AuditorError, ConfigError
+from auditor.model import Severity
+
+SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
+
+
+def _split(values: list[str]) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        out.extend(x.strip() for x in v.split(",") if x.strip())
+    return out
+
+
+def resolve_settings(paths: list[str], config_path: str | None, select: list[str], ignore: list[str],
+                     fail_on: str | None) -> Settings:
+    """Settings from the config file (given, or found from the documents) overlaid with the CLI options."""
+    if config_path:
+        settings = load_settings(Path(config_path))
+    else:
+        start = Path(paths[0]) if paths else Path.cwd()
+        found = find_config(start if start.exists() else Path.cwd())
+        settings = load_settings(found)
+    if select:
+        settings.select = _split(select)
+        expand_rules(settings.select, "--select")
+    if ignore:
+        settings.ignore = settings.ignore + _split(ignore)
+        expand_rules(settings.ignore, "--ignore")
+    if fail_on:
+        settings.fail_on = fail_on
+    return settings
+
+
+def exit_code(findings_severities: list[str], fail_on: str) -> int:
+    """0 when nothing is at or above fail_on, else 1."""
+    if fail_on == "never":
+        return 0
+    threshold = SEVERITY_RANK[fail_on]
+    return 1 if any(SEVERITY_RANK[s] >= threshold for s in findings_severities) else 0
+
+
+def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str | None, output: str | None,
+              fail_on: str | None, select: list[str], ignore: list[str], config_path: str | None,
+              check_links: bool = False, archive: bool = False, allow_private: bool = False,
+              remap: list[tuple[str, str]] | None = None, today: dt.date | None = None,
+              quiet: bool = False) -> int:
+    """Audit the paths, store the run, print the result; return the exit code."""
+    from auditor import output as out
+    from auditor.store import open_db, previous_run_id, save_run
+
+    settings = resolve_settings(paths, config_path, select, ignore, fail_on)
+    fmt = fmt or settings.format
+    db = open_db(db_path)  # fail early, before any work, when the database is unusable
+    result = audit_paths(paths, settings, today=today)
+    for problem in result.problems:
+        click.echo(f"Error: {problem}", err=True)
+    for d in result.documents:
+        if d.error:
+            click.echo(f"Error: {d.error}", err=True)
+    if not result.readable:
+        click.echo("Error: no document could be read; nothing was audited.", err=True)
+        return 2
+    link_summary = None
+    if check_links:
+        from auditor.linkcheck import check_run_links
+
+        link_summary = check_run_links(result, settings, db, archive=archive, allow_private=allow_private,
+                                       remap=remap or [], today=today)
+    command = "audit " + " ".join(paths)
+    ids = save_run(db, result.started_at, result.finished_at, __version__, command, result.documents,
+                   {"select": settings.select, "ignore": settings.ignore, "fail_on": settings.fail_on,
+                    "config": settings.source, "check_links": check_links})
+    previous = previous_run_id(db, ids.run_id)
+    changes = out.changes_between(db, previous, ids.run_id) if previous else None
+    text = out.render(fmt, db, ids.run_id, changes=changes, quiet=quiet, link_summary=link_summary)
+    if output:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_text(text, encoding="utf-8")
+        if fmt == "text":
+            click.echo(text, nl=False)
+    else:
+        click.echo(text, nl=False)
+    if html_dir:
+        from auditor.report import render_html
+
+        index = render_html(db, ids.run_id, Path(html_dir))
+        if fmt == "text" and not quiet:
+            click.echo(f"HTML report: {index}")
+    severities = [f.severity.value for d in result.readable for f in d.findings if not f.suppressed]
+    return exit_code(severities, settings.fail_on)
+
+
+def list_rules(fmt: str) -> str:
+    from auditor.checks import RULES
+
+    if fmt == "json":
+        return json.dumps([{"name": r.name, "severity": r.severity.value, "family": r.family,
+                            "description": r.description} for r in RULES.values()], indent=2)
+    if fmt == "markdown":
+        rows = ["| rule | severity | family | what it finds |", "|---|---|---|---|"]
+        rows += [f"| `{r.name}` | {r.severity.value} | {r.family} | {r.description} |" for r in RULES.values()]
+        return "\n".join(rows)
+    width = max(len(r) for r in RULES)
+    return "\n".join(f"{r.name:<{width}}  {r.severity.value:<7}  {r.description}" for r in RULES.values())
+
+
+def render_report(db_path: str, out_dir: str, run_id: int | None) -> Path:
+    from auditor.report import render_html
+    from auditor.store import latest_run_id, open_db
+
+    if not Path(db_path).exists():
+        raise AuditorError(f"{db_path}: no such database; run 'auditor audit' first")
+    db = open_db(db_path)
+    run = run_id or latest_run_id(db)
+    if run is None:
+        raise AuditorError(f"{db_path}: the database holds no completed run")
+    if not db.execute("select 1 from runs where id = ?", [run]).fetchone():
+        raise AuditorError(f"{db_path}: there is no run {run}")
+    return render_html(db, run, Path(out_dir))
+
+
+def run_links(db_path: str, *, older_than: str | None, fmt: str, archive: bool, allow_private: bool,
+              remap: list[tuple[str, str]], config_path: str | None) -> int:
+    from auditor.linkcheck import recheck_links
+    from auditor.store import open_db
+
+    if not Path(db_path).exists():
+        raise AuditorError(f"{db_path}: no such database; run 'auditor audit --check-links' first")
+    settings = load_settings(Path(config_path)) if config_path else load_settings(find_config(Path(db_path)))
+    db = open_db(db_path)
+    return recheck_links(db, settings, older_than=older_than, fmt=fmt, archive=archive,
+                         allow_private=allow_private, remap=remap)
+
+
+def diff_runs(db_path: str, old_run: int | None, new_run: int | None, fmt: str) -> str:
+    from auditor import output as out
+    from auditor.store import latest_run_id, open_db, previous_run_id
+
+    if not Path(db_path).exists():
+        raise AuditorError(f"{db_path}: no such database")
+    db = open_db(db_path)
+    new = new_run or latest_run_id(db)
+    if new is None:
+        raise AuditorError(f"{db_path}: the database holds no completed run")
+    old = old_run if old_run is not None and new_run is not None else (
+        old_run if old_run is not None and new_run is None and False else None)
+    if old_run is not None and new_run is None:
+        old, new = old_run, latest_run_id(db) or old_run
+    if old is None:
+        old = previous_run_id(db, new)
+    if old is None:
+        raise AuditorError(f"run {new} has no earlier run of the same documents to compare with")
+    for r in (old, new):
+        if not db.execute("select 1 from runs where id = ?", [r]).fetchone():
+            raise AuditorError(f"{db_path}: there is no run {r}")
+    changes = out.changes_between(db, old, new)
+    return out.format_changes(changes, fmt)
+
+
+__all__ = ["run_audit", "list_rules", "render_report", "run_links", "diff_runs", "ConfigError", "Severity"]

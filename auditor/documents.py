@@ -1,0 +1,235 @@
+"""Read a document from disk into numbered lines of text: plain text, Markdown or HTML."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from auditor.errors import DocumentError, UnsupportedFormatError
+from auditor.model import Document
+
+FORMATS = {
+    ".txt": "txt",
+    ".text": "txt",
+    "": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".mdx": "md",
+    ".html": "html",
+    ".htm": "html",
+}
+MAX_BYTES = 20 * 1024 * 1024
+
+# UTF-8 text decoded as Windows-1252 leaves these pairs behind ("Ã©" for "é", "â€™" for "’").
+MOJIBAKE = re.compile(r"[ÃÂâ][\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc]|Â(?=\s|$)")
+IGNORE_COMMENT = re.compile(r"<!--\s*auditor-ignore(?::\s*(?P<rules>[\w\-,\s]+?))?\s*-->")
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def supported_suffixes() -> list[str]:
+    """The file name endings the auditor reads."""
+    return sorted(s for s in FORMATS if s)
+
+
+def load_document(path: str | Path) -> Document:
+    """Read one document; raise DocumentError with a clear message when it cannot be read."""
+    p = Path(path)
+    fmt = FORMATS.get(p.suffix.lower())
+    if fmt is None:
+        raise UnsupportedFormatError(
+            f"{p}: unsupported format '{p.suffix}' (the auditor reads {', '.join(supported_suffixes())})"
+        )
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise DocumentError(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise DocumentError(f"{p}: is a directory") from None
+    except OSError as exc:
+        raise DocumentError(f"{p}: cannot be read ({exc.strerror or exc})") from None
+    return document_from_bytes(str(p), data, fmt)
+
+
+def document_from_bytes(path: str, data: bytes, fmt: str) -> Document:
+    """Decode bytes into a Document of the given format ("txt", "md" or "html")."""
+    if len(data) > MAX_BYTES:
+        raise DocumentError(f"{path}: too large ({len(data)} bytes; the limit is {MAX_BYTES})")
+    if not data.strip():
+        raise DocumentError(f"{path}: the file is empty")
+    text, encoding = decode_bytes(path, data)
+    lines = LINE_BREAK.split(text)
+    lines, repaired = repair_mojibake(lines)
+    if fmt == "html":
+        lines = html_to_lines(text if not repaired else "\n".join(lines))
+    doc = Document(
+        path=path,
+        format=fmt,
+        sha256=hashlib.sha256(data).hexdigest(),
+        encoding=encoding,
+        lines=lines,
+        repaired_lines=repaired,
+    )
+    if fmt in ("md", "html"):
+        doc.skip_lines = markup_lines(lines) if fmt == "md" else set()
+        doc.ignore_directives = ignore_directives(LINE_BREAK.split(text))
+    return doc
+
+
+def decode_bytes(path: str, data: bytes) -> tuple[str, str]:
+    """Decode UTF-8 (with or without BOM) or, failing that, the encoding charset-normalizer detects."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    if b"\x00" in data[:8192]:
+        raise DocumentError(f"{path}: looks like a binary file, not a text document")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise DocumentError(f"{path}: cannot determine the text encoding; save it as UTF-8")
+    text = str(best)
+    if _control_share(text) > 0.05:
+        raise DocumentError(f"{path}: looks like a binary file, not a text document")
+    return text, best.encoding
+
+
+def _control_share(text: str) -> float:
+    sample = text[:8192]
+    bad = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f")
+    return bad / max(1, len(sample))
+
+
+def repair_mojibake(lines: list[str]) -> tuple[list[str], list[int]]:
+    """Undo UTF-8-read-as-Latin-1 damage line by line; return the lines and the numbers repaired."""
+    out, repaired = [], []
+    for number, line in enumerate(lines, 1):
+        if not MOJIBAKE.search(line):
+            out.append(line)
+            continue
+        fixed = _redecode(line)
+        if fixed is None:
+            # A lone "Â" left from a no-break space whose second byte was lost.
+            fixed = re.sub(r"Â(?=[\s\u00a0]|$)", "", line)
+        out.append(fixed)
+        if fixed != line:
+            repaired.append(number)
+    return out, repaired
+
+
+def _redecode(line: str) -> str | None:
+    for codec in ("cp1252", "latin-1"):
+        try:
+            return line.encode(codec).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+    return None
+
+
+def markup_lines(lines: list[str]) -> set[int]:
+    """Lines of a Markdown file that are code or component markup, not prose."""
+    skip: set[int] = set()
+    fence: str | None = None
+    in_jsx = False
+    in_comment = False
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if fence:
+            skip.add(number)
+            if stripped.startswith(fence):
+                fence = None
+            continue
+        if stripped.startswith(("```", "~~~")):
+            fence = stripped[:3]
+            skip.add(number)
+            continue
+        if in_comment:
+            skip.add(number)
+            if "-->" in stripped:
+                in_comment = False
+            continue
+        if stripped.startswith("<!--"):
+            skip.add(number)
+            in_comment = "-->" not in stripped
+            continue
+        if in_jsx:
+            skip.add(number)
+            if stripped.endswith("/>") or re.match(r"</[A-Z]", stripped) or stripped == ">":
+                in_jsx = False
+            continue
+        if re.match(r"<[A-Z][\w.]*(\s|/?>|$)", stripped) or re.match(r"</?[A-Z][\w.]*>", stripped):
+            skip.add(number)
+            in_jsx = not (stripped.endswith("/>") or re.search(r"</[A-Z][\w.]*>\s*$", stripped))
+            if re.fullmatch(r"<[A-Z][\w.]*>", stripped):
+                in_jsx = False
+            continue
+        if stripped.startswith(("import ", "export ")):
+            skip.add(number)
+    return skip
+
+
+def ignore_directives(lines: list[str]) -> dict[int, set[str]]:
+    """Map each line to the rules an `<!-- auditor-ignore: … -->` comment just above it suppresses."""
+    out: dict[int, set[str]] = {}
+    pending: set[str] | None = None
+    for number, line in enumerate(lines, 1):
+        match = IGNORE_COMMENT.search(line)
+        if match:
+            rules = match.group("rules")
+            pending = {r.strip() for r in rules.split(",") if r.strip()} if rules else {"*"}
+            rest = IGNORE_COMMENT.sub("", line).strip()
+            if not rest:
+                continue
+        if pending is not None and line.strip():
+            out[number] = pending
+            pending = None
+    return out
+
+
+BLOCKS = ["p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dd", "dt", "blockquote",
+          "pre", "caption", "figcaption", "div", "section", "article", "header", "footer", "aside",
+          "title", "address"]
+
+
+def html_to_lines(text: str) -> list[str]:
+    """Render HTML as text lines placed at the source line where each block starts."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(text, "html.parser")
+    total = len(LINE_BREAK.split(text))
+    lines = [""] * total
+    for tag in soup(["script", "style", "noscript", "template"]):
+        tag.decompose()
+    for tag in soup.find_all("a"):
+        href = (tag.get("href") or "").strip()
+        label = tag.get_text(" ", strip=True)
+        if href and href != label and not href.startswith("#") and re.match(r"https?://", href):
+            tag.replace_with(f"{label} <{href}>" if label else f"<{href}>")
+    for tag in soup.find_all("sup"):
+        content = tag.get_text("", strip=True)
+        if re.fullmatch(r"\d{1,3}", content):
+            tag.replace_with(f"<sup>{content}</sup>")
+    for tag in soup.find_all(BLOCKS):
+        if tag.find(BLOCKS):
+            continue  # only leaf blocks; their ancestors' text is theirs
+        body = " ".join(tag.get_text(" ").split())
+        if not body:
+            continue
+        if tag.name and re.fullmatch(r"h[1-6]", tag.name):
+            body = "#" * int(tag.name[1]) + " " + body
+        elif tag.name == "li":
+            body = "- " + body
+        number = (getattr(tag, "sourceline", None) or 1) - 1
+        number = min(max(number, 0), total - 1)
+        while number < total - 1 and lines[number]:
+            number += 1  # two blocks on one source line: keep both, the second just below
+        lines[number] = body
+    if not any(lines):
+        plain = soup.get_text("\n")
+        return LINE_BREAK.split(plain)
+    return lines

@@ -1,0 +1,237 @@
+"""Match citations to entries: exact names first, then family names, then co-authors; fuzzy only to suggest.
+
+A citation resolves to the entry with the same author(s) and year after normalisation. Two entries
+that fit equally make it ambiguous; a misspelt name does not resolve but gets the closest entry as a
+suggestion (rapidfuzz).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from auditor.model import Citation, Entry, ParsedDocument
+from auditor.parsing.text import compact_key, fold
+
+INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,3}$")
+PARTICLE = {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "al", "el", "bin", "del"}
+
+
+def _strip_initials(name: str) -> str:
+    words = [w for w in re.split(r"\s+", name.replace(",", " ")) if w]
+    kept = [w for w in words if not INITIALS.fullmatch(w)]
+    return " ".join(kept) if kept else " ".join(words)
+
+
+@dataclass
+class EntryKeys:
+    """The ways an entry's authors may be cited."""
+
+    full: set[str] = field(default_factory=set)  # whole first author or organisation
+    family: set[str] = field(default_factory=set)  # first author's family name candidates
+    others: set[str] = field(default_factory=set)  # co-authors' family names
+    second: set[str] = field(default_factory=set)  # second author's family name candidates
+
+
+def entry_keys(entry: Entry) -> EntryKeys:
+    keys = EntryKeys()
+    text = entry.author_text
+    if not text:
+        return keys
+    keys.full.add(compact_key(text))
+    keys.full.add(compact_key(_strip_initials(text)))
+    authors = entry.authors or [text]
+    for position, author in enumerate(authors):
+        segment = author.split(",")[0] if "," in author else author
+        bare = _strip_initials(segment)
+        words = [w for w in bare.split() if w]
+        cands = {compact_key(bare)}
+        if words:
+            cands.add(compact_key(words[-1]))
+            cands.add(compact_key(words[0]))
+            # "van Heel", "de la Cruz": family names with their particles.
+            for i, w in enumerate(words):
+                if fold(w) in PARTICLE:
+                    cands.add(compact_key(" ".join(words[i:])))
+        cands.discard("")
+        if position == 0:
+            keys.full.add(compact_key(author))
+            keys.full.add(compact_key(segment))
+            keys.family |= cands
+        else:
+            keys.others |= cands
+            if position == 1:
+                keys.second |= cands
+    keys.full.discard("")
+    return keys
+
+
+def citation_keys(names: list[str]) -> list[set[str]]:
+    out = []
+    for name in names:
+        cands = {compact_key(name), compact_key(_strip_initials(name))}
+        cands.discard("")
+        out.append(cands)
+    return out
+
+
+def year_fits(cited: str | None, entry: Entry) -> bool:
+    if cited is None:
+        return True
+    have = entry.year or "n.d."
+    if cited == have:
+        return True
+    if cited == "n.d." or have == "n.d.":
+        return False
+    # "2024" cites "2024a" only when it is the one entry; the caller treats several as ambiguous.
+    return cited[:4] == have[:4] and (len(cited) == 4 or len(have) == 4)
+
+
+def name_tier(cit_names: list[set[str]], keys: EntryKeys) -> int | None:
+    """1: the whole first author or organisation; 2: the first author's family name; 3: a co-author."""
+    if not cit_names:
+        return None
+    first = cit_names[0]
+    tier = None
+    if first & keys.full:
+        tier = 1
+    elif first & keys.family:
+        tier = 2
+    elif first & keys.others:
+        tier = 3
+    if tier is None:
+        return None
+    if len(cit_names) > 1 and tier < 3:
+        second = cit_names[1]
+        if not (second & (keys.others | keys.full | keys.family)):
+            return None
+    return tier
+
+
+def match_citations(parsed: ParsedDocument) -> None:
+    """Set entry_index, status and suggestions on every citation of the document."""
+    entries = [e for e in parsed.entries if e.kind != "fragment"]
+    keyed = [(e, entry_keys(e)) for e in entries if e.kind in ("reference", "note")]
+    by_number = {}
+    for e in parsed.entries:
+        if e.number is not None and e.number not in by_number:
+            by_number[e.number] = e
+    kept: list[Citation] = []
+    for cit in parsed.citations:
+        if cit.number is not None:
+            entry = by_number.get(cit.number)
+            if entry is not None:
+                cit.entry_index = entry.index
+                cit.candidates = [entry.index]
+                cit.status = "resolved"
+            kept.append(cit)
+            continue
+        readings = getattr(cit, "readings", None)
+        if readings:
+            _choose_reading(cit, readings, keyed)
+        if _match_author_year(cit, keyed) or cit.kind != "author-only":
+            kept.append(cit)
+    for i, cit in enumerate(kept):
+        cit.index = i
+    parsed.citations = kept
+
+
+def _choose_reading(cit: Citation, readings: list, keyed: list[tuple[Entry, EntryKeys]]) -> None:
+    """Of the possible name starts before "(2005)", take the one that names an entry."""
+    best = None
+    for start, names, et_al, _first in readings:
+        keys = citation_keys(names)
+        tiers = [name_tier(keys, k) for e, k in keyed if year_fits(cit.year, e)]
+        tiers = [t for t in tiers if t is not None]
+        if tiers:
+            score = (min(tiers), -len(names))
+            if best is None or score < best[0]:
+                best = (score, start, names, et_al)
+    if best is None:
+        return
+    _, start, names, et_al = best
+    if cit.raw == cit.year:  # the second year of "Gunanto (2020a, 2020b)" keeps its place
+        cit.names, cit.et_al = names, et_al
+        return
+    shift = start - cit.offset
+    cit.names, cit.et_al = names, et_al
+    if shift:
+        cit.raw = cit.raw[shift:] if shift > 0 else cit.raw
+        cit.offset = start
+        cit.column = cit.column + shift
+
+
+def _match_author_year(cit: Citation, keyed: list[tuple[Entry, EntryKeys]]) -> bool:
+    """Resolve one author-year citation; False when an author-only candidate names no entry."""
+    keys = citation_keys(cit.names)
+    by_tier: dict[int, list[Entry]] = {}
+    by_name: dict[int, list[Entry]] = {}
+    for entry, ek in keyed:
+        tier = name_tier(keys, ek)
+        if tier is None:
+            continue
+        by_name.setdefault(tier, []).append(entry)
+        if cit.kind == "author-only" or year_fits(cit.year, entry):
+            by_tier.setdefault(tier, []).append(entry)
+    if cit.kind == "author-only":
+        close = by_name.get(1, []) + by_name.get(2, [])
+        if not close:
+            return False
+        cit.candidates = [e.index for e in close]
+        cit.status = "missing-year"
+        if len(close) == 1:
+            cit.entry_index = close[0].index
+            cit.suggestion_index = close[0].index
+        return True
+    if by_tier:
+        tier = min(by_tier)
+        found = by_tier[tier]
+        exact = [e for e in found if (e.year or "n.d.") == cit.year]
+        if len(found) > 1 and len(exact) == 1:
+            found = exact
+        cit.candidates = [e.index for e in found]
+        if len(found) == 1:
+            cit.entry_index = found[0].index
+            cit.status = "not-first-author" if tier == 3 else "resolved"
+        else:
+            cit.status = "ambiguous"
+        return True
+    named = by_name.get(1, []) + by_name.get(2, [])
+    if named:
+        cit.candidates = [e.index for e in named]
+        cit.status = "year-mismatch"
+        if len(named) == 1:
+            cit.suggestion_index = named[0].index
+        return True
+    cit.status = "unresolved"
+    cit.suggestion_index = suggest_entry(cit, [e for e, _ in keyed])
+    return True
+
+
+def suggest_entry(cit: Citation, entries: list[Entry]) -> int | None:
+    """The entry whose author is spelt most like the citation's (and, on a tie, has its year)."""
+    if not cit.names or not entries:
+        return None
+    target = compact_key(_strip_initials(cit.names[0]))
+    if len(target) < 3:
+        return None
+    choices = {}
+    for e in entries:
+        keys = entry_keys(e)
+        for k in keys.full | keys.family:
+            if len(k) >= 3:
+                choices.setdefault((e.index, k), k)
+    best = process.extract(target, choices, scorer=fuzz.ratio, limit=5, score_cutoff=80)
+    if not best:
+        return None
+    ranked = sorted(best, key=lambda b: (-b[1], 0 if _year_of(entries, b[2][0]) == cit.year else 1))
+    return ranked[0][2][0]
+
+
+def _year_of(entries: list[Entry], index: int) -> str | None:
+    for e in entries:
+        if e.index == index:
+            return e.year
+    return None

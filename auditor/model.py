@@ -1,0 +1,211 @@
+"""The data that flows through an audit: documents, entries, citations and findings.
+
+The model knows nothing about SQLite or HTML; every stage is a function from these values to others.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(str, enum.Enum):
+    """How serious a finding is; ordered error > warning > info."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    """A date that may be known only to the year or the month (CSL-style partial date)."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    def iso(self) -> str:
+        parts = [f"{self.year:04d}"]
+        if self.month:
+            parts.append(f"{self.month:02d}")
+            if self.day:
+                parts.append(f"{self.day:02d}")
+        return "-".join(parts)
+
+    def key(self, precision: int) -> tuple[int, ...]:
+        """The date truncated to 1 (year), 2 (month) or 3 (day) parts, for comparisons."""
+        return (self.year, self.month or 0, self.day or 0)[:precision]
+
+    @property
+    def precision(self) -> int:
+        return 3 if self.day else 2 if self.month else 1
+
+
+@dataclass
+class Document:
+    """A document read from disk: its text as lines numbered like the file."""
+
+    path: str
+    format: str
+    sha256: str
+    encoding: str
+    lines: list[str]
+    # Line numbers (1-based) where an encoding artefact such as mojibake was repaired.
+    repaired_lines: list[int] = field(default_factory=list)
+    # Lines that are markup or code rather than prose (JSX blocks, fenced code), 1-based.
+    skip_lines: set[int] = field(default_factory=set)
+    # Per line, comments such as `<!-- auditor-ignore: rule -->` that apply to the next line.
+    ignore_directives: dict[int, set[str]] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.path.replace("\\", "/").rsplit("/", 1)[-1]
+
+    def line(self, number: int) -> str:
+        return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
+
+
+@dataclass
+class Entry:
+    """One item of a reference list or one note, with the fields parsed from it."""
+
+    index: int
+    line: int
+    end_line: int
+    raw: str
+    section: str | None = None
+    subsection: str | None = None
+    number: int | None = None
+    list_style: str = "plain"  # plain, bullet, numbered
+    authors: list[str] = field(default_factory=list)
+    author_text: str = ""
+    year: str | None = None  # "2024", "2024a", "n.d." or None
+    title: str | None = None
+    container: str | None = None
+    urls: list[str] = field(default_factory=list)
+    raw_urls: list[str] = field(default_factory=list)
+    doi: str | None = None
+    accessed: PartialDate | None = None
+    accessed_text: str | None = None
+    published: PartialDate | None = None
+    # "reference", "note", "ibid", "op-cit", "loc-cit", "idem" or "fragment".
+    kind: str = "reference"
+    refers_to: int | None = None  # for Ibid./Op. Cit. notes: the index of the note meant
+    dangling_access: bool = False  # ends with "Accessed" and nothing after it
+    is_footnote: bool = False
+
+    @property
+    def year_value(self) -> int | None:
+        if self.year and self.year[:4].isdigit():
+            return int(self.year[:4])
+        return None
+
+    @property
+    def label(self) -> str:
+        """How the entry is named in messages: first author and year, or its number."""
+        who = self.author_text.strip() or (self.title or self.raw)[:40]
+        who = who.rstrip(" .,;")
+        if self.kind in ("note", "ibid", "op-cit", "loc-cit", "idem") and self.number is not None:
+            return f"note {self.number}"
+        if self.list_style == "numbered" and self.number is not None:
+            return f"[{self.number}] {who[:50]}"
+        return f"{who[:60]} {self.year or 'n.d.'}".strip()
+
+
+@dataclass
+class Citation:
+    """One cited item in the text: `(Ford 2009; Kitchen 2010)` gives two citations."""
+
+    index: int
+    line: int
+    column: int
+    raw: str
+    kind: str  # author-year, narrative, numbered, footnote, author-only
+    names: list[str] = field(default_factory=list)
+    et_al: bool = False
+    year: str | None = None
+    number: int | None = None
+    marker: str = ""  # the whole bracket or parenthesis the item came from
+    paragraph: int = 0
+    offset: int = 0  # offset of the item in its paragraph's text
+    group_start: int = 0  # offset of the enclosing parenthesis or bracket in the paragraph
+    entry_index: int | None = None
+    candidates: list[int] = field(default_factory=list)
+    # resolved, unresolved, ambiguous, year-mismatch, not-first-author, missing-year
+    status: str = "unresolved"
+    suggestion_index: int | None = None
+
+    @property
+    def label(self) -> str:
+        if self.number is not None:
+            return f"[{self.number}]"
+        names = " & ".join(self.names[:2]) + (" et al." if self.et_al else "")
+        return f"{names} {self.year}" if self.year else names
+
+
+@dataclass
+class Paragraph:
+    """A block of prose: consecutive non-blank lines, joined across page breaks."""
+
+    index: int
+    text: str
+    # For each character of text, (line, column) in the file, both 1-based.
+    positions: list[tuple[int, int]]
+
+    @property
+    def first_line(self) -> int:
+        return self.positions[0][0] if self.positions else 0
+
+    def where(self, offset: int) -> tuple[int, int]:
+        if not self.positions:
+            return (0, 0)
+        offset = max(0, min(offset, len(self.positions) - 1))
+        return self.positions[offset]
+
+
+@dataclass
+class ReferenceSection:
+    """A reference list found in a document: heading line and the lines it spans."""
+
+    heading: str | None
+    heading_line: int | None
+    start: int
+    end: int  # inclusive last line
+    footnotes: bool = False  # notes (Ibid., footnotes) rather than a bibliography
+
+
+@dataclass
+class ParsedDocument:
+    """A document with its reference list and in-text citations found and matched."""
+
+    document: Document
+    sections: list[ReferenceSection]
+    entries: list[Entry]
+    citations: list[Citation]
+    paragraphs: list[Paragraph]
+    numbered: bool = False  # the citations are numbers pointing at a numbered list or notes
+
+    @property
+    def footnote_style(self) -> bool:
+        return any(s.footnotes for s in self.sections)
+
+
+@dataclass
+class Finding:
+    """One problem the audit reports."""
+
+    rule: str
+    severity: Severity
+    line: int | None
+    message: str
+    suggestion: str | None = None
+    entry_index: int | None = None
+    citation_index: int | None = None
+    column: int | None = None
+    subject: str = ""  # what the finding is about, for a fingerprint that survives edits
+    suppressed: bool = False

@@ -1,0 +1,235 @@
+"""Formatters for a stored run: text for people, JSON, SARIF 2.1.0 and GitHub workflow annotations."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+import sqlite_utils
+
+from auditor import HOMEPAGE, __version__
+
+JSON_SCHEMA_VERSION = "1.0"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
+SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def _documents(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
+    return list(db.query("select * from documents where run_id = ? order by id", [run_id]))
+
+
+def _findings(db: sqlite_utils.Database, document_id: int) -> list[dict[str, Any]]:
+    return list(db.query(
+        "select * from findings where document_id = ? order by coalesce(line, 0), coalesce(\"column\", 0), rule",
+        [document_id]))
+
+
+def render(fmt: str, db: sqlite_utils.Database, run_id: int, *, changes: Changes | None = None,
+           quiet: bool = False, link_summary: str | None = None) -> str:
+    if fmt == "json":
+        return json.dumps(as_json(db, run_id, changes), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "sarif":
+        return json.dumps(as_sarif(db, run_id), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "github":
+        return as_github(db, run_id)
+    return as_text(db, run_id, changes, quiet, link_summary)
+
+
+def as_text(db: sqlite_utils.Database, run_id: int, changes: Changes | None, quiet: bool,
+            link_summary: str | None) -> str:
+    lines: list[str] = []
+    totals = {"error": 0, "warning": 0, "info": 0}
+    docs = _documents(db, run_id)
+    for d in docs:
+        if d["error"]:
+            continue
+        findings = [f for f in _findings(db, d["id"]) if not f["suppressed"]]
+        for f in findings:
+            totals[f["severity"]] += 1
+        counts = ", ".join(f"{d[k]} {label}" for k, label in
+                           (("errors", "errors"), ("warnings", "warnings"), ("infos", "info")))
+        header = (f"{d['path']}: {d['entries_count']} entries, {d['citations_count']} citations, "
+                  f"findings: {counts}")
+        lines.append(click.style(header, bold=True))
+        if quiet:
+            continue
+        for f in findings:
+            where = f"{d['path']}:{f['line']}" if f["line"] else d["path"]
+            if f["line"] and f["column"]:
+                where += f":{f['column']}"
+            sev = click.style(f"{f['severity']:<7}", fg=COLOURS[f["severity"]])
+            lines.append(f"  {where}: {sev} {f['rule']}: {f['message']}")
+            if f["suggestion"]:
+                lines.append(f"      fix: {f['suggestion']}")
+    readable = sum(1 for d in docs if not d["error"])
+    lines.append(f"{readable} document(s) audited: {totals['error']} errors, {totals['warning']} warnings, "
+                 f"{totals['info']} info (run {run_id})")
+    if link_summary:
+        lines.append(link_summary)
+    if changes is not None:
+        lines.append(f"Since run {changes.old_run}: {len(changes.new)} new, {len(changes.fixed)} fixed")
+        if not quiet:
+            for f in changes.new[:50]:
+                lines.append(f"  + {f['path']}:{f['line'] or ''} {f['rule']}: {f['message']}")
+            for f in changes.fixed[:50]:
+                lines.append(f"  - {f['path']}:{f['line'] or ''} {f['rule']}: {f['message']}")
+    return "\n".join(lines) + "\n"
+
+
+def as_json(db: sqlite_utils.Database, run_id: int, changes: Changes | None = None) -> dict[str, Any]:
+    """The run as JSON; the layout is documented in docs/output.md and versioned by schema_version."""
+    run = next(db.query("select * from runs where id = ?", [run_id]))
+    documents = []
+    for d in _documents(db, run_id):
+        documents.append({
+            "path": d["path"], "sha256": d["sha256"], "format": d["format"], "error": d["error"],
+            "entries": d["entries_count"], "citations": d["citations_count"],
+            "counts": {"error": d["errors"], "warning": d["warnings"], "info": d["infos"]},
+            "findings": [{
+                "rule": f["rule"], "severity": f["severity"], "line": f["line"], "column": f["column"],
+                "message": f["message"], "suggestion": f["suggestion"], "fingerprint": f["fingerprint"],
+                "suppressed": bool(f["suppressed"]),
+            } for f in _findings(db, d["id"])],
+        })
+    out: dict[str, Any] = {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "tool": {"name": "citation-auditor", "version": __version__},
+        "run": {"id": run_id, "started_at": run["started_at"], "finished_at": run["finished_at"]},
+        "documents": documents,
+    }
+    if changes is not None:
+        out["changes"] = {"since_run": changes.old_run,
+                          "new": [c["fingerprint"] for c in changes.new],
+                          "fixed": [c["fingerprint"] for c in changes.fixed]}
+    return out
+
+
+def as_sarif(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
+    """SARIF 2.1.0, as code-scanning tools read it."""
+    from auditor.checks import RULES
+
+    rule_ids = list(RULES)
+    rules = [{
+        "id": r.name,
+        "name": "".join(part.capitalize() for part in r.name.split("-")),
+        "shortDescription": {"text": r.description},
+        "fullDescription": {"text": f"{r.description} Example: {r.example}" if r.example else r.description},
+        "helpUri": f"{HOMEPAGE}/blob/main/docs/rules.md#{r.name}",
+        "defaultConfiguration": {"level": SARIF_LEVEL[r.severity.value]},
+        "properties": {"family": r.family},
+    } for r in RULES.values()]
+    results = []
+    artifacts: list[dict[str, Any]] = []
+    for d in _documents(db, run_id):
+        uri = Path(d["path"]).as_posix()
+        artifacts.append({"location": {"uri": uri}})
+        for f in _findings(db, d["id"]):
+            region: dict[str, Any] = {"startLine": f["line"] or 1}
+            if f["column"]:
+                region["startColumn"] = f["column"]
+            result: dict[str, Any] = {
+                "ruleId": f["rule"],
+                "level": SARIF_LEVEL[f["severity"]],
+                "message": {"text": f["message"] + (f" Fix: {f['suggestion']}" if f["suggestion"] else "")},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}}],
+                "partialFingerprints": {"citationAuditor/v1": f["fingerprint"]},
+            }
+            if f["rule"] in rule_ids:
+                result["ruleIndex"] = rule_ids.index(f["rule"])
+            if f["suppressed"]:
+                result["suppressions"] = [{"kind": "inSource"}]
+            results.append(result)
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "citation-auditor", "version": __version__,
+                                "informationUri": HOMEPAGE, "rules": rules}},
+            "artifacts": artifacts,
+            "results": results,
+        }],
+    }
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def as_github(db: sqlite_utils.Database, run_id: int) -> str:
+    """GitHub Actions workflow commands: `::error file=…,line=…::message`."""
+    level = {"error": "error", "warning": "warning", "info": "notice"}
+    lines = []
+    for d in _documents(db, run_id):
+        if d["error"]:
+            lines.append(f"::error file={_escape_property(d['path'])}::{_escape_data(d['error'])}")
+            continue
+        for f in _findings(db, d["id"]):
+            if f["suppressed"]:
+                continue
+            props = [f"file={_escape_property(d['path'])}"]
+            if f["line"]:
+                props.append(f"line={f['line']}")
+            if f["column"]:
+                props.append(f"col={f['column']}")
+            props.append(f"title={_escape_property(f['rule'])}")
+            lines.append(f"::{level[f['severity']]} {','.join(props)}::{_escape_data(f['message'])}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+@dataclass
+class Changes:
+    old_run: int
+    new_run: int
+    new: list[dict[str, Any]] = field(default_factory=list)
+    fixed: list[dict[str, Any]] = field(default_factory=list)
+
+
+def changes_between(db: sqlite_utils.Database, old_run: int, new_run: int) -> Changes:
+    """Findings new in new_run and fixed since old_run, by fingerprint, for the documents both audited."""
+    names_old = {r["name"] for r in db.query("select name from documents where run_id = ?", [old_run])}
+    names_new = {r["name"] for r in db.query("select name from documents where run_id = ?", [new_run])}
+    shared = names_old & names_new
+
+    def load(run: int) -> dict[str, list[dict[str, Any]]]:
+        rows = db.query(
+            "select f.*, d.name as doc_name from findings f join documents d on d.id = f.document_id "
+            "where f.run_id = ? and f.suppressed = 0", [run])
+        out: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            if r["doc_name"] in shared:
+                out.setdefault(r["fingerprint"], []).append(r)
+        return out
+
+    old, new = load(old_run), load(new_run)
+    changes = Changes(old_run, new_run)
+    for fp, rows in new.items():
+        extra = len(rows) - len(old.get(fp, []))
+        changes.new.extend(rows[len(rows) - extra:] if extra > 0 else [])
+    for fp, rows in old.items():
+        extra = len(rows) - len(new.get(fp, []))
+        changes.fixed.extend(rows[len(rows) - extra:] if extra > 0 else [])
+    return changes
+
+
+def format_changes(changes: Changes, fmt: str) -> str:
+    if fmt == "json":
+        def row(r: dict[str, Any]) -> dict[str, Any]:
+            return {k: r[k] for k in ("path", "rule", "severity", "line", "message", "fingerprint")}
+
+        return json.dumps({"old_run": changes.old_run, "new_run": changes.new_run,
+                           "new": [row(r) for r in changes.new], "fixed": [row(r) for r in changes.fixed]},
+                          indent=2, ensure_ascii=False)
+    lines = [f"Run {changes.old_run} → run {changes.new_run}: {len(changes.new)} new, {len(changes.fixed)} fixed"]
+    for r in changes.new:
+        lines.append(f"  + {r['path']}:{r['line'] or ''} {r['severity']} {r['rule']}: {r['message']}")
+    for r in changes.fixed:
+        lines.append(f"  - {r['path']}:{r['line'] or ''} {r['severity']} {r['rule']}: {r['message']}")
+    return "\n".join(lines)

@@ -1,0 +1,56 @@
+"""Parse a document: find its reference lists, split and parse the entries, find the citations."""
+
+from __future__ import annotations
+
+import re
+
+from auditor.matching import match_citations
+from auditor.model import Document, Entry, ParsedDocument, ReferenceSection
+from auditor.parsing.citations import build_paragraphs, find_citations
+from auditor.parsing.entries import looks_like_reference, parse_entries, resolve_notes
+from auditor.parsing.sections import find_sections
+
+FOOTNOTE_DEF = re.compile(r"^\s*\[\^\d{1,4}\]:")
+
+
+def parse_document(doc: Document) -> ParsedDocument:
+    """Find the reference lists and citations of a document and match them to each other."""
+    sections = find_sections(doc)
+    if not any(s.footnotes for s in sections):
+        defs = [n for n, line in enumerate(doc.lines, 1) if FOOTNOTE_DEF.match(line)]
+        if defs:
+            inside = [s for s in sections if s.start <= defs[0] <= s.end]
+            if not inside:
+                sections.append(ReferenceSection(None, None, defs[0], len(doc.lines), footnotes=True))
+    entries: list[Entry] = []
+    kept: list[ReferenceSection] = []
+    for section in sections:
+        found = parse_entries(doc, section, first_index=len(entries))
+        for e in found:
+            if e.kind in ("reference", "note") and re.match(r"^\s*(?:[-*•]\s*)?(?:\d{4}[.,]|<?https?://)", e.raw):
+                e.kind = "fragment"
+        real = [e for e in found if e.kind != "fragment"]
+        if len(real) >= 3 and sum(looks_like_reference(e) for e in real) * 5 < len(real) * 2:
+            continue  # prose under a heading such as "Sources", not a reference list
+        if not found:
+            continue
+        for i, e in enumerate(found):
+            e.index = len(entries) + i
+        entries.extend(found)
+        kept.append(section)
+    resolve_notes(entries)
+    excluded: set[int] = set()
+    for s in kept:
+        excluded.update(range(s.heading_line or s.start, s.end + 1))
+    paragraphs = build_paragraphs(doc, excluded)
+    numbered_entries = [e for e in entries if e.number is not None and not e.is_footnote]
+    numbered = len(numbered_entries) >= max(1, len([e for e in entries if not e.is_footnote]) // 2)
+    notes = any(s.footnotes for s in kept)
+    if not entries:
+        # No list at all: bracketed numbers may still be note markers that point at nothing.
+        probe = find_citations(paragraphs, numbered=True, notes=False)
+        numbered = len({c.number for c in probe if c.number is not None}) >= 2
+    citations = find_citations(paragraphs, numbered=numbered, notes=notes)
+    parsed = ParsedDocument(doc, kept, entries, citations, paragraphs, numbered=numbered or notes)
+    match_citations(parsed)
+    return parsed

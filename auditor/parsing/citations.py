@@ -1,0 +1,403 @@
+"""Find in-text citations: author-year, narrative, numbered and footnote markers.
+
+Citations are found per paragraph so that one wrapped across a line break is still one citation;
+every item keeps the 1-based line and column where it starts in the file.
+"""
+
+from __future__ import annotations
+
+import re
+
+from auditor.model import Citation, Document, Paragraph
+from auditor.parsing.dates import MONTHS
+from auditor.parsing.text import fold
+
+YEAR_ITEM = r"(?:1[5-9]\d\d|20\d\d)[a-z]?|n\.\s?d\.?|t\.\s?t\.?|in\s+press|forthcoming|tanpa\s+tahun"
+YEARS = re.compile(
+    rf"(?P<years>(?:{YEAR_ITEM})(?:\s*,\s*(?:{YEAR_ITEM}|[a-z](?=\s*(?:,|$|[;:)]))))*)"
+    r"(?P<loc>\s*[,:]\s*(?:hlm|hal|h|halaman|p|pp|page|pages|para|chap|bab|fig|figs|table)?\.?\s*[\dIVXLCivxlc][\dIVXLCivxlc\-–, ]*)?\s*$",
+    re.I,
+)
+PREFIX = re.compile(r"^\s*(?:(?:see(?:\s+also)?|cf\.?|lihat(?:\s+juga)?|e\.g\.|i\.e\.|also|juga|dalam|in|quoted\s+in|cited\s+in|dikutip\s+dalam|seperti\s+dalam)[,:]?\s+)+", re.I)
+PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "al", "bin", "binti", "el",
+             "del", "della", "dos", "das", "ten", "ter", "y", "e", "st", "st."}
+CONNECTORS = {"and", "dan", "&", "und", "et", "y"}
+LOWER_OK = PARTICLES | CONNECTORS | {"of", "on", "the", "for", "in", "dari", "untuk", "al.", "al", "dkk.", "dkk",
+                                     "et", "an", "at", "to", "und", "des", "du", "pour"}
+NOT_NAMES = {
+    "figure", "fig", "figs", "table", "tabel", "gambar", "grafik", "pasal", "uu", "no", "nomor", "tahun",
+    "sejak", "since", "in", "pada", "circa", "ca", "about", "sekitar", "vol", "volume", "tanggal", "hari",
+    "eq", "equation", "supplementary", "appendix", "lampiran", "chapter", "bab", "section", "part", "periode",
+    "period", "until", "hingga", "sampai", "before", "after", "sebelum", "sesudah", "setelah", "tahap",
+    "phase", "wave", "gelombang", "edisi", "edition", "version", "versi", "abad", "century", "data",
+    "survei", "survey", "sensus", "census", "pemilu", "pilkada", "pilpres", "pileg", "election", "elections",
+    "perpres", "permen", "perppu", "pp", "keppres", "inpres", "sk", "law", "act", "rp", "us", "usd", "idr",
+    "n", "p", "r", "f", "t", "df", "se", "sd", "ci", "or", "q", "week", "day", "month", "year", "age",
+    "usia", "umur", "jam", "pukul", "ke", "est", "established", "founded", "born", "lahir", "wafat", "died",
+    "d", "b", "kuartal", "quarter", "semester", "triwulan", "see", "lihat", "cf", "i", "ii", "iii",
+}
+SENTENCE_WORDS = {
+    "menurut", "according", "in", "on", "at", "for", "as", "by", "with", "from", "to", "the", "a", "an",
+    "this", "that", "these", "those", "penelitian", "studi", "hasil", "namun", "tetapi", "selain", "pada",
+    "dalam", "oleh", "dari", "untuk", "bagi", "seperti", "sebagaimana", "lihat", "see", "also", "both",
+    "while", "whereas", "when", "after", "before", "since", "although", "however", "moreover", "thus",
+    "hence", "here", "there", "we", "our", "their", "they", "he", "she", "it", "its", "his", "her",
+    "previously", "recently", "similarly", "studies", "study", "work", "research", "data", "results",
+    "report", "reports", "analysis", "dan", "and", "yang", "ini", "itu", "kemudian", "sementara",
+    "sedangkan", "bahkan", "juga", "adapun", "berdasarkan", "mengutip", "dikutip", "dilansir", "kata",
+    "ujar", "if", "but", "so", "unlike", "like", "following", "using", "following", "tulisan", "buku",
+    "artikel", "riset", "kajian", "laporan", "survei", "pendapat", "teori", "konsep", "model", "as",
+    "because", "karena", "sebab", "sehingga", "maka", "jika", "bila", "apabila", "meskipun", "walaupun",
+    "indeed", "notably", "importantly", "earlier", "later", "first", "second", "finally", "further",
+    "furthermore", "additionally", "nevertheless", "nonetheless", "then", "thereby", "therefore",
+}
+for _month in MONTHS:
+    NOT_NAMES.add(_month)
+    SENTENCE_WORDS.add(_month)
+
+NUMERIC_BRACKET = re.compile(r"(?<![!\w\]])\[(?P<body>\d{1,4}(?:\s*[-–—,]\s*\d{1,4})*)\](?!\()")
+FOOTNOTE_REF = re.compile(r"\[\^(?P<body>\d{1,4})\](?!:)")
+SUP = re.compile(r"<sup>\s*(?P<body>\d{1,4}(?:\s*[-–—,]\s*\d{1,4})*)\s*</sup>", re.I)
+BRACKET_RANGE = re.compile(r"\[(?P<a>\d{1,4})\]\s*[-–—]\s*\[(?P<b>\d{1,4})\]")
+NAME_WORD = re.compile(r"^(?:\d+[A-Z][\w.'’\-]*|[A-Z\u00C0-\u024F][\w.'’\-]*|[a-z][a-z]*['’][A-Z][\w'’\-]*)$")
+
+
+def build_paragraphs(doc: Document, excluded: set[int]) -> list[Paragraph]:
+    """Prose blocks of the document outside the reference lists; a page break inside a sentence is joined."""
+    paragraphs: list[Paragraph] = []
+    text: list[str] = []
+    positions: list[tuple[int, int]] = []
+
+    def close() -> None:
+        if text:
+            paragraphs.append(Paragraph(len(paragraphs), "".join(text), list(positions)))
+        text.clear()
+        positions.clear()
+
+    blank = False
+    for number, line in enumerate(doc.lines, 1):
+        if number in excluded or number in doc.skip_lines:
+            close()
+            blank = False
+            continue
+        if not line.strip():
+            blank = True
+            continue
+        starts_block = bool(re.match(r"^\s*(?:#{1,6}\s|[-*+]\s|\d{1,3}[.)]\s|[a-z][.)]\s|\||>|\[(?:Figure|Table))", line))
+        if text and (starts_block or _heading_like(text)):
+            close()
+        elif text and blank and not _page_break(text, line):
+            close()
+        if text:
+            text.append("\n")
+            positions.append((number - 1, len(doc.lines[number - 2]) + 1 if number > 1 else 1))
+        for col, ch in enumerate(line, 1):
+            text.append(ch)
+            positions.append((number, col))
+        blank = False
+        if re.match(r"^\s*#{1,6}\s", line):
+            close()
+    close()
+    return paragraphs
+
+
+def _heading_like(text: list[str]) -> bool:
+    joined = "".join(text)
+    return bool(re.match(r"^\s*#{1,6}\s", joined))
+
+
+def _page_break(text: list[str], line: str) -> bool:
+    """A blank line in mid-sentence (PDF page break): previous block unfinished, next starts in lower case."""
+    previous = "".join(text).rstrip()
+    nxt = line.lstrip()
+    return bool(previous) and previous[-1] not in ".!?:”\"')" and nxt[:1].islower()
+
+
+def find_citations(paragraphs: list[Paragraph], numbered: bool, notes: bool) -> list[Citation]:
+    """Every citation item in the paragraphs, in text order."""
+    found: list[Citation] = []
+    for para in paragraphs:
+        items: list[Citation] = []
+        items.extend(_parenthetical(para))
+        if numbered or notes:
+            items.extend(_numbered(para, brackets=numbered or notes, notes=notes))
+        items.sort(key=lambda c: c.offset)
+        found.extend(items)
+    for i, c in enumerate(found):
+        c.index = i
+    return found
+
+
+def _balanced_groups(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of every innermost-first parenthesised group of reasonable length."""
+    groups: list[tuple[int, int]] = []
+    stack: list[int] = []
+    for i, ch in enumerate(text):
+        if ch == "(":
+            stack.append(i)
+        elif ch == ")" and stack:
+            start = stack.pop()
+            if i - start <= 600:
+                groups.append((start, i))
+    groups.sort()
+    return groups
+
+
+def _parenthetical(para: Paragraph) -> list[Citation]:
+    out: list[Citation] = []
+    text = para.text
+    for start, end in _balanced_groups(text):
+        inner = text[start + 1: end]
+        if "(" in inner:
+            # "(Padgett & Morris (2005); …)": the nested group is handled on its own.
+            inner_clean = re.sub(r"\([^()]*\)", lambda m: " " * len(m.group(0)), inner)
+        else:
+            inner_clean = inner
+        if YEARS.fullmatch(inner_clean.strip()) and not re.search(r"[A-Za-z]{2,}", YEARS.fullmatch(inner_clean.strip()).group("years") or ""):
+            out.extend(_narrative(para, start, end))
+            continue
+        if YEARS.fullmatch(inner_clean.strip()):
+            out.extend(_narrative(para, start, end))
+            continue
+        offset = start + 1
+        for part in re.split(r";", inner_clean):
+            out.extend(_author_year_part(para, part, offset, start, end))
+            offset += len(part) + 1
+    return out
+
+
+def _valid_names(names: str) -> bool:
+    words = names.replace("\n", " ").split()
+    if not words or len(words) > 12 or len(names) > 120:
+        return False
+    if re.search(r"[=%$<>#@|/\\]|\d+\s*[-–]\s*\d+|https?:", names):
+        return False
+    first = words[0].strip(",.")
+    if fold(first).rstrip(".") in NOT_NAMES or fold(first) in NOT_NAMES:
+        return False
+    if not NAME_WORD.match(first) and fold(first) not in PARTICLES:
+        return False
+    for w in words:
+        bare = w.strip(",.;:")
+        if not bare:
+            continue
+        if bare in ("&",) or fold(bare) in LOWER_OK or fold(bare).rstrip(".") in LOWER_OK:
+            continue
+        if not NAME_WORD.match(bare):
+            return False
+    return True
+
+
+def _split_names(names: str) -> tuple[list[str], bool]:
+    """["Devlen", "Ozdamar"] and whether "et al."/"dkk." follows."""
+    s = " ".join(names.split())
+    et_al = bool(re.search(r"\b(?:et\s*al\.?|dkk\.?|cs\.?)\s*,?$", s, re.I))
+    s = re.sub(r",?\s*\b(?:et\s*al\.?|dkk\.?|cs\.?)\s*,?$", "", s, flags=re.I).strip(" ,")
+    parts = re.split(r"\s*(?:,\s*)?(?:\s&\s|&|\band\b|\bdan\b|\bund\b)\s*|,\s*", s)
+    return [p.strip(" ,.") if not p.strip().endswith(".") or len(p.strip()) > 4 else p.strip(" ,") for p in parts if p.strip(" ,.")], et_al
+
+
+def _year_items(years: str, base: int) -> list[tuple[str, int]]:
+    """("2020a", offset) for every year in "2020a, 2020b" or "2003a, b"; a lone letter takes the year before."""
+    items: list[tuple[str, int]] = []
+    last_year = ""
+    for m in re.finditer(rf"{YEAR_ITEM}|\b[a-z]\b", years, re.I):
+        token = m.group(0)
+        if re.fullmatch(r"[a-z]", token, re.I) and last_year:
+            value = last_year[:4] + token.lower()
+        else:
+            value = normalize_year_token(token)
+            last_year = value
+        items.append((value, base + m.start()))
+    return items
+
+
+def normalize_year_token(token: str) -> str:
+    t = token.strip().lower()
+    if re.fullmatch(r"(?:1[5-9]\d\d|20\d\d)[a-z]?", t):
+        return t
+    if "press" in t or "forthcoming" in t:
+        return "in press"
+    return "n.d."
+
+
+def _author_year_part(para: Paragraph, part: str, offset: int, gstart: int, gend: int) -> list[Citation]:
+    raw_part = part
+    lead = len(part) - len(part.lstrip())
+    body = part.strip()
+    if not body:
+        return []
+    prefix = PREFIX.match(body)
+    if prefix:
+        lead += prefix.end()
+        body = body[prefix.end():]
+    m = re.match(rf"^(?P<names>.+?)\s*,?\s+(?={YEAR_ITEM})", body, re.I)
+    ym = None
+    if m:
+        ym = YEARS.fullmatch(body[m.end():])
+    if not m or not ym:
+        # "(Mardalis Jakarta)": a name without a year; kept only if it names an entry's author.
+        if _valid_names(body) and not re.fullmatch(r"[A-Z]{2,}", body) and len(body.split()) <= 5:
+            names, et_al = _split_names(body)
+            line, col = para.where(offset + lead)
+            return [Citation(0, line, col, body.replace("\n", " "), "author-only", names=names, et_al=et_al,
+                             marker=raw_part.strip(), paragraph=para.index, offset=offset + lead,
+                             group_start=gstart)]
+        return []
+    names_text = m.group("names")
+    if not _valid_names(names_text):
+        return []
+    names, et_al = _split_names(names_text)
+    out: list[Citation] = []
+    years_start = offset + lead + m.end()
+    for i, (year, pos) in enumerate(_year_items(ym.group("years"), years_start)):
+        start = offset + lead if i == 0 else pos
+        raw = body[: m.end()] + ym.group("years").split(",")[0].strip() if i == 0 else para.text[pos: pos + len(year)]
+        line, col = para.where(start)
+        out.append(Citation(0, line, col, " ".join(raw.split()), "author-year", names=names, et_al=et_al,
+                            year=year, marker=raw_part.strip(), paragraph=para.index, offset=start,
+                            group_start=gstart))
+    return out
+
+
+def _narrative(para: Paragraph, start: int, end: int) -> list[Citation]:
+    """`Rosyidin (2010)`, `Gunanto (2020a, 2020b)`, `Padgett & Morris (2005)`: names before the year."""
+    text = para.text
+    inner = text[start + 1: end]
+    ym = YEARS.fullmatch(inner.strip())
+    if not ym:
+        return []
+    before = text[:start].rstrip()
+    tokens = list(re.finditer(r"[^\s(),;:]+", before))
+    run: list[re.Match[str]] = []
+    for tok in reversed(tokens):
+        word = tok.group(0)
+        bare = re.sub(r"['’]s$", "", word.rstrip(",."))
+        if tok.end() < len(before) and not run and before[tok.end():].strip():
+            break
+        if re.fullmatch(r"(?:et\s*al\.?|al\.?|et|dkk\.?)", word, re.I):
+            run.insert(0, tok)
+            continue
+        if fold(bare) in CONNECTORS or word == "&":
+            if not run:
+                break
+            run.insert(0, tok)
+            continue
+        if fold(bare) in PARTICLES and run:
+            run.insert(0, tok)
+            continue
+        if NAME_WORD.match(bare) and not re.fullmatch(r"[IVXLC]+", bare) and len(run) < 8:
+            if word.endswith((".", ",")) and run and not re.fullmatch(r"[A-Z]\.", word) and word.endswith("."):
+                break
+            run.insert(0, tok)
+            continue
+        break
+    while run and (fold(run[0].group(0).rstrip(",.")) in CONNECTORS or run[0].group(0) == "&"
+                   or re.fullmatch(r"(?:et|al\.?|dkk\.?)", run[0].group(0), re.I)):
+        run.pop(0)
+    if not run:
+        return []
+    candidates = []
+    for i in range(len(run)):
+        first = run[i].group(0).rstrip(",.")
+        if fold(first) in CONNECTORS or fold(first) in PARTICLES and i + 1 < len(run) and False:
+            continue
+        if fold(first) in CONNECTORS or run[i].group(0) == "&" or re.fullmatch(r"(?:et|al\.?|dkk\.?)", first, re.I):
+            continue
+        candidates.append(i)
+    out: list[Citation] = []
+    options = []
+    for i in candidates:
+        names_text = before[run[i].start():]
+        if _valid_names(names_text) or _valid_names(re.sub(r"['’]s\b", "", names_text)):
+            options.append((i, names_text))
+    if not options:
+        return []
+    # Keep every reading; matching picks the one that names an entry, else the last plausible name.
+    readings = []
+    for i, names_text in options:
+        first_word = fold(run[i].group(0).rstrip(",."))
+        names, et_al = _split_names(re.sub(r"['’]s\b", "", names_text))
+        readings.append((run[i].start(), names, et_al, first_word))
+    default = _default_reading(readings, before)
+    for n, (year, pos) in enumerate(_year_items(ym.group("years"), start + 1 + (len(inner) - len(inner.lstrip())))):
+        if n == 0:
+            name_start = default[0]
+            raw = " ".join(text[name_start: end + 1].split())
+            line, col = para.where(name_start)
+            cit = Citation(0, line, col, raw, "narrative", names=default[1], et_al=default[2], year=year,
+                           marker=text[start: end + 1], paragraph=para.index, offset=name_start, group_start=start)
+        else:
+            line, col = para.where(pos)
+            cit = Citation(0, line, col, year, "narrative", names=default[1], et_al=default[2], year=year,
+                           marker=text[start: end + 1], paragraph=para.index, offset=pos, group_start=start)
+        cit.readings = readings  # type: ignore[attr-defined]
+        out.append(cit)
+    return out
+
+
+def _default_reading(readings: list[tuple[int, list[str], bool, str]], before: str) -> tuple[int, list[str], bool]:
+    """Without an entry to decide, drop leading sentence words: "Menurut Padgett & Morris" → Padgett."""
+    for start, names, et_al, first in readings:
+        if first in SENTENCE_WORDS:
+            continue
+        sentence_start = start == 0 or re.search(r"[.!?:]\s*$|^\s*$", before[:start])
+        if sentence_start and len(names) == 1 and len(names[0].split()) > 1:
+            words = names[0].split()
+            if fold(words[0]) in SENTENCE_WORDS:
+                continue
+        return start, names, et_al
+    start, names, et_al, _ = readings[-1]
+    return start, names, et_al
+
+
+def _numbered(para: Paragraph, brackets: bool, notes: bool) -> list[Citation]:
+    out: list[Citation] = []
+    text = para.text
+    taken: list[tuple[int, int]] = []
+    for m in BRACKET_RANGE.finditer(text):
+        a, b = int(m["a"]), int(m["b"])
+        if 0 < b - a <= 200:
+            taken.append((m.start(), m.end()))
+            for value in range(a, b + 1):
+                pos = m.start("a") if value == a else m.start("b") if value == b else m.start("a")
+                out.append(_number_citation(para, value, pos, m.group(0), m.start()))
+    patterns = [FOOTNOTE_REF, SUP] + ([NUMERIC_BRACKET] if brackets else [])
+    for pattern in patterns:
+        for m in pattern.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            if pattern is NUMERIC_BRACKET and _statistic(text, m.start(), m.end()):
+                continue
+            taken.append((m.start(), m.end()))
+            body_start = m.start("body")
+            for value, pos in _expand(m.group("body"), body_start):
+                out.append(_number_citation(para, value, pos, m.group(0), m.start()))
+    return out
+
+
+def _statistic(text: str, start: int, end: int) -> bool:
+    """`F[1,12] = 5.3` and similar: a bracket glued to a one-letter symbol or followed by `=`."""
+    before = text[max(0, start - 3): start]
+    if re.search(r"(?:^|[^\w])[A-Za-zχβα]\d?$", before):
+        return True
+    return bool(re.match(r"\s*[=<>≤≥]", text[end: end + 3]))
+
+
+def _expand(body: str, base: int) -> list[tuple[int, int]]:
+    items: list[tuple[int, int]] = []
+    for m in re.finditer(r"(\d{1,4})(?:\s*[-–—]\s*(\d{1,4}))?", body):
+        a = int(m.group(1))
+        b = int(m.group(2)) if m.group(2) else a
+        if b < a or b - a > 200:
+            b = a
+        for value in range(a, b + 1):
+            pos = base + (m.start(1) if value == a else m.start(2) if value == b else m.start(1))
+            items.append((value, pos))
+    return items
+
+
+def _number_citation(para: Paragraph, value: int, pos: int, marker: str, group_start: int) -> Citation:
+    line, col = para.where(pos)
+    return Citation(0, line, col, f"[{value}]", "numbered", number=value, marker=marker,
+                    paragraph=para.index, offset=pos, group_start=group_start)

@@ -1,0 +1,117 @@
+"""Dates in English and Indonesian: "15 Agustus 2022", "Januari 30, 2024", "2024-06-20", "Juni 2024"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from auditor.model import PartialDate
+
+MONTHS = {
+    "january": 1, "jan": 1, "januari": 1,
+    "february": 2, "feb": 2, "februari": 2, "pebruari": 2, "peb": 2,
+    "march": 3, "mar": 3, "maret": 3,
+    "april": 4, "apr": 4,
+    "may": 5, "mei": 5,
+    "june": 6, "jun": 6, "juni": 6,
+    "july": 7, "jul": 7, "juli": 7,
+    "august": 8, "aug": 8, "agustus": 8, "agu": 8, "agt": 8, "ags": 8,
+    "september": 9, "sep": 9, "sept": 9,
+    "october": 10, "oct": 10, "oktober": 10, "okt": 10,
+    "november": 11, "nov": 11, "nopember": 11,
+    "december": 12, "dec": 12, "desember": 12, "des": 12,
+}
+_MONTH_NAMES = sorted(MONTHS, key=len, reverse=True)
+MONTH = r"(?:" + "|".join(_MONTH_NAMES) + r")\.?"
+YEAR = r"(?:1[5-9]\d\d|20\d\d)"
+
+DAY_MONTH_YEAR = re.compile(rf"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?P<m>{MONTH})\s*,?\s+(?P<y>{YEAR})\b", re.I)
+MONTH_DAY_YEAR = re.compile(rf"\b(?P<m>{MONTH})\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s*,\s*(?P<y>{YEAR})\b", re.I)
+ISO_DATE = re.compile(rf"\b(?P<y>{YEAR})-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b")
+MONTH_YEAR = re.compile(rf"\b(?P<m>{MONTH})\s*,?\s+(?P<y>{YEAR})\b", re.I)
+YEAR_ONLY = re.compile(rf"(?<![\d/.\-])(?P<y>{YEAR})(?![\d/])")
+
+ACCESS_WORDS = (
+    r"accessed(?:\s+on)?|retrieved(?:\s+on)?|viewed(?:\s+on)?|last\s+accessed|date\s+accessed|"
+    r"diakses(?:\s+pada)?(?:\s+tanggal)?|diunduh(?:\s+pada)?(?:\s+tanggal)?|"
+    r"dikunjungi(?:\s+pada)?|akses(?:\s+pada)?|tanggal\s+akses|accessed\s+date"
+)
+ACCESS = re.compile(rf"(?:\[|\()?\b(?P<word>{ACCESS_WORDS})\b\s*:?\s*", re.I)
+
+
+@dataclass(frozen=True)
+class DateMatch:
+    date: PartialDate
+    start: int
+    end: int
+    text: str
+
+
+def valid(y: int, m: int | None, d: int | None) -> bool:
+    if m is not None and not 1 <= m <= 12:
+        return False
+    if d is not None and not 1 <= d <= 31:
+        return False
+    return 1500 <= y <= 2100
+
+
+def _month(name: str) -> int | None:
+    return MONTHS.get(name.lower().rstrip("."))
+
+
+def find_dates(text: str, *, month_year: bool = True, year_only: bool = False) -> list[DateMatch]:
+    """Every date written in the text, most precise forms first, without overlaps, in text order."""
+    found: list[DateMatch] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(m: re.Match[str], y: int, mo: int | None, d: int | None) -> None:
+        if not valid(y, mo, d):
+            return
+        if any(m.start() < e and s < m.end() for s, e in taken):
+            return
+        taken.append((m.start(), m.end()))
+        found.append(DateMatch(PartialDate(y, mo, d), m.start(), m.end(), m.group(0)))
+
+    for m in ISO_DATE.finditer(text):
+        add(m, int(m["y"]), int(m["m"]), int(m["d"]))
+    for pattern in (DAY_MONTH_YEAR, MONTH_DAY_YEAR):
+        for m in pattern.finditer(text):
+            add(m, int(m["y"]), _month(m["m"]), int(m["d"]))
+    if month_year:
+        for m in MONTH_YEAR.finditer(text):
+            # "may 2020" is too often the verb; require a capital for the short ambiguous names.
+            if m["m"].lower() == "may" and not m["m"][0].isupper():
+                continue
+            add(m, int(m["y"]), _month(m["m"]), None)
+    if year_only:
+        for m in YEAR_ONLY.finditer(text):
+            add(m, int(m["y"]), None, None)
+    found.sort(key=lambda d: d.start)
+    return found
+
+
+def parse_date(text: str) -> PartialDate | None:
+    """The first date in the text, at whatever precision it is written, or None."""
+    dates = find_dates(text, year_only=True)
+    return dates[0].date if dates else None
+
+
+@dataclass(frozen=True)
+class AccessMatch:
+    date: PartialDate | None
+    start: int
+    end: int
+    text: str
+
+
+def find_access_date(text: str) -> AccessMatch | None:
+    """The "Accessed 3 March 2024" / "Diakses 3 Maret 2024" phrase of an entry, if any."""
+    for m in ACCESS.finditer(text):
+        tail = text[m.end(): m.end() + 40]
+        dates = find_dates(tail, year_only=True)
+        if dates and dates[0].start <= 3:
+            d = dates[0]
+            end = m.end() + d.end
+            return AccessMatch(d.date, m.start(), end, text[m.start():end])
+        return AccessMatch(None, m.start(), m.end(), text[m.start():m.end()])
+    return None

@@ -1,0 +1,173 @@
+"""Find a document's reference list: by its heading, or as a trailing block of numbered notes."""
+
+from __future__ import annotations
+
+import re
+
+from auditor.model import Document, ReferenceSection
+from auditor.parsing.text import fold, strip_markdown
+
+BIBLIOGRAPHY_HEADINGS = {
+    "daftar pustaka", "daftar rujukan", "daftar referensi", "referensi", "rujukan", "sumber",
+    "sumber rujukan", "sumber referensi", "bibliografi", "pustaka", "kepustakaan", "daftar bacaan",
+    "daftar sumber", "literatur", "references", "reference", "reference list", "list of references",
+    "bibliography", "works cited", "work cited", "sources", "sources cited", "literature cited",
+    "literature", "cited literature", "references cited", "citations", "referencias", "bibliographie",
+}
+NOTE_HEADINGS = {"catatan", "catatan kaki", "catatan akhir", "notes", "endnotes", "footnotes",
+                 "end notes", "foot notes"}
+AFTER_REFERENCES = {
+    "lampiran", "appendix", "appendices", "biodata", "biodata penulis", "tentang penulis",
+    "about the author", "about the authors", "acknowledgements", "acknowledgments",
+    "ucapan terima kasih", "author contributions", "supplementary material", "supplementary information",
+    "figures", "tables", "figure legends", "competing interests", "funding", "riwayat hidup",
+}
+NUMBERING = re.compile(r"^(?:[IVXLC]+|\d+|[A-Z])[.)]\s+")
+NOTE_MARKER = re.compile(r"^\s*(?:\[(\d{1,3})\]|(\d{1,3})[.)](?=\s)|\[\^(\d{1,3})\]:|<sup>(\d{1,3})</sup>|(\d{1,3})\s(?=\S))")
+
+
+def heading_text(line: str) -> tuple[str, int] | None:
+    """The words and Markdown level of a line that could be a heading, or None when it is prose."""
+    raw = line.strip()
+    if not raw or len(raw) > 80:
+        return None
+    level = 0
+    m = re.match(r"^(#{1,6})\s+", raw)
+    if m:
+        level = len(m.group(1))
+        raw = raw[m.end():]
+    bold = bool(re.fullmatch(r"(\*\*|__).+\1:?", raw))
+    text = strip_markdown(raw).strip()
+    text = NUMBERING.sub("", text).strip().rstrip(":").strip()
+    if not text:
+        return None
+    if not level and not bold and text != raw.rstrip(":").strip() and not raw.isupper():
+        pass
+    return text, level
+
+
+def heading_kind(line: str) -> tuple[str, int, str] | None:
+    """("bibliography" | "notes" | "after", level, words) when the line is such a heading."""
+    found = heading_text(line)
+    if not found:
+        return None
+    text, level = found
+    key = " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())
+    if key in BIBLIOGRAPHY_HEADINGS:
+        return "bibliography", level, text
+    if key in NOTE_HEADINGS:
+        return "notes", level, text
+    if key in AFTER_REFERENCES:
+        return "after", level, text
+    return None
+
+
+def markdown_level(line: str) -> int:
+    m = re.match(r"^\s*(#{1,6})\s+\S", line)
+    return len(m.group(1)) if m else 0
+
+
+def find_sections(doc: Document) -> list[ReferenceSection]:
+    """Every reference list and notes block in the document, in order."""
+    sections: list[ReferenceSection] = []
+    starts: list[tuple[int, str, int, str]] = []
+    for number, line in enumerate(doc.lines, 1):
+        if number in doc.skip_lines:
+            continue
+        kind = heading_kind(line)
+        if kind:
+            starts.append((number, kind[0], kind[1], kind[2]))
+    total = len(doc.lines)
+    for i, (number, kind, level, text) in enumerate(starts):
+        if kind == "after":
+            continue
+        end = total
+        for number2, _kind2, _level2, _ in starts[i + 1:]:
+            end = number2 - 1
+            break
+        # A Markdown heading of the same or a higher level that is not a sub-section closes the list.
+        if level:
+            for n in range(number + 1, end + 1):
+                lv = markdown_level(doc.lines[n - 1])
+                if lv and lv <= level and not _is_subsection(doc.lines[n - 1]):
+                    end = n - 1
+                    break
+        sections.append(ReferenceSection(text, number, number + 1, end, footnotes=kind == "notes"))
+    if not sections:
+        trailing = _trailing_notes(doc)
+        if trailing:
+            sections.append(trailing)
+    return sections
+
+
+SUBSECTION_WORDS = {
+    "buku", "books", "book", "jurnal", "journal", "journals", "journal articles", "artikel", "articles",
+    "artikel jurnal", "internet", "website", "websites", "situs", "situs web", "sumber internet",
+    "laporan", "reports", "dokumen", "documents", "peraturan", "undang undang", "skripsi", "tesis",
+    "disertasi", "online sources", "online", "newspapers", "surat kabar", "media online", "berita",
+    "primary sources", "secondary sources", "sumber primer", "sumber sekunder", "majalah", "prosiding",
+    "conference papers", "web", "artikel online", "sumber online", "dokumen resmi", "official documents",
+}
+
+
+def _is_subsection(line: str) -> bool:
+    found = heading_text(line)
+    if not found:
+        return False
+    key = " ".join(re.sub(r"[^\w\s]", " ", fold(found[0])).split())
+    return key in SUBSECTION_WORDS
+
+
+def is_subheading(line: str) -> bool:
+    """A short label such as "Buku" or "### Internet" that groups entries inside a reference list."""
+    stripped = line.strip()
+    if not stripped:
+        return False
+    if markdown_level(stripped):
+        return True
+    if _is_subsection(stripped):
+        return True
+    found = heading_text(stripped)
+    if not found:
+        return False
+    text = found[0]
+    bold = bool(re.fullmatch(r"(\*\*|__).+\1:?", stripped))
+    return bold and len(text.split()) <= 5 and not re.search(r"\d{4}", text)
+
+
+def _trailing_notes(doc: Document) -> ReferenceSection | None:
+    """A block of numbered notes closing a document that has no reference heading (`[1] …`, `1. …`)."""
+    numbers: list[tuple[int, int]] = []
+    first = None
+    for number in range(len(doc.lines), 0, -1):
+        line = doc.lines[number - 1]
+        if not line.strip():
+            continue
+        m = NOTE_MARKER.match(line)
+        if not m:
+            if numbers and _continuation(line):
+                continue
+            break
+        value = int(next(g for g in m.groups() if g))
+        numbers.append((number, value))
+        first = number
+    if not numbers or first is None:
+        return None
+    values = [v for _, v in reversed(numbers)]
+    if values[0] != 1 or any(b != a + 1 for a, b in zip(values, values[1:])):
+        return None
+    texts = [doc.lines[n - 1] for n, _ in numbers]
+    looks = sum(1 for t in texts if re.search(r"https?://|\b(1[5-9]|20)\d\d\b|[“\"]|ibid|op\.?\s*cit|loc\.?\s*cit", t, re.I))
+    if looks * 2 < len(texts):
+        return None
+    body = "\n".join(doc.lines[: first - 1])
+    bracketed = all(t.lstrip().startswith("[") for t in texts)
+    marker = re.compile(r"\[\d{1,3}(?:[,\-–]\s*\d{1,3})*\]|<sup>\d{1,3}</sup>|\[\^\d{1,3}\]")
+    if not marker.search(body) and not bracketed:
+        return None
+    return ReferenceSection(None, None, first, len(doc.lines), footnotes=True)
+
+
+def _continuation(line: str) -> bool:
+    s = line.strip()
+    return bool(re.match(r"^(<?https?://|www\.)", s)) or s[:1].islower()

@@ -1,0 +1,55 @@
+"""Small text helpers shared by the parsers: Markdown clean-up and normalisation for comparison."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MD_LINK = re.compile(r"\[([^\]]*)\]\((\S+?)\)")
+MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!$&%<>~|\"'])")
+EMPHASIS = re.compile(r"(\*{1,3}|_{2,3})(?=\S)(.+?)(?<=\S)\1")
+HTML_TAG = re.compile(r"</?(?:sup|sub|em|strong|i|b|u|span|br)\b[^>]*>", re.I)
+
+
+def unescape_markdown(text: str) -> str:
+    """Remove Markdown backslash escapes: `Isu\\_Sepekan` becomes `Isu_Sepekan`."""
+    return MD_ESCAPE.sub(r"\1", text)
+
+
+def strip_markdown(text: str) -> str:
+    """Plain text of a Markdown line: links become `text <url>`, emphasis and escapes go away."""
+
+    def link(m: re.Match[str]) -> str:
+        label, target = m.group(1), m.group(2)
+        if unescape_markdown(label).strip() == unescape_markdown(target).strip():
+            return f"<{target}>"
+        return f"{label} <{target}>" if label.strip() else f"<{target}>"
+
+    text = MD_LINK.sub(link, text)
+    text = HTML_TAG.sub("", text)
+    for _ in range(2):
+        text = EMPHASIS.sub(r"\2", text)
+    text = unescape_markdown(text)
+    return text
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII-folded text: "Aragón" and "aragon" fold alike."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def name_key(text: str) -> str:
+    """A comparison key for names: folded, punctuation dropped, spaces collapsed."""
+    folded = fold(text)
+    folded = re.sub(r"[^\w\s]|_", " ", folded)
+    return " ".join(folded.split())
+
+
+def compact_key(text: str) -> str:
+    """Like name_key with the spaces removed too: "BBC News" and "BBCNews" compare equal."""
+    return name_key(text).replace(" ", "")
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[^\W\d_]+", fold(text))

@@ -1,0 +1,231 @@
+"""The audit database (SQLite through sqlite-utils): schema, saving a run, and the queries others need.
+
+The tables and columns named in the README are a public contract: later versions add columns and
+tables, never rename or drop these. Each run is written in one transaction, so an interrupted run
+leaves the earlier runs intact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from auditor.errors import StoreError
+from auditor.model import Finding, ParsedDocument
+
+SCHEMA: dict[str, dict[str, type]] = {
+    "runs": {
+        "id": int, "started_at": str, "finished_at": str, "tool_version": str, "command": str,
+        "paths": str, "status": str, "documents_count": int, "findings_count": int, "settings": str,
+    },
+    "documents": {
+        "id": int, "run_id": int, "path": str, "name": str, "sha256": str, "format": str, "encoding": str,
+        "line_count": int, "entries_count": int, "citations_count": int, "errors": int, "warnings": int,
+        "infos": int, "error": str,
+    },
+    "entries": {
+        "id": int, "document_id": int, "line": int, "end_line": int, "raw": str, "authors": str,
+        "author_text": str, "year": str, "title": str, "container": str, "urls": str, "doi": str,
+        "accessed": str, "accessed_text": str, "published": str, "kind": str, "number": int,
+        "section": str, "subsection": str, "refers_to": int, "cited_count": int, "label": str,
+    },
+    "citations": {
+        "id": int, "document_id": int, "line": int, "column": int, "raw": str, "kind": str, "authors": str,
+        "year": str, "entry_id": int, "number": int, "status": str, "candidates": str,
+        "suggestion_entry_id": int, "marker": str,
+    },
+    "findings": {
+        "id": int, "run_id": int, "document_id": int, "rule": str, "severity": str, "line": int,
+        "column": int, "message": str, "suggestion": str, "entry_id": int, "citation_id": int,
+        "fingerprint": str, "subject": str, "suppressed": int, "path": str,
+    },
+    "links": {
+        "url": str, "outcome": str, "http_status": int, "final_url": str, "title": str, "published": str,
+        "checked_at": str, "error": str, "consecutive_failures": int, "first_failed_at": str,
+        "archive_url": str, "content_type": str, "elapsed_ms": int,
+    },
+    "link_checks": {
+        "id": int, "url": str, "run_id": int, "outcome": str, "http_status": int, "final_url": str,
+        "title": str, "published": str, "checked_at": str, "error": str, "elapsed_ms": int,
+        "raw_outcome": str,
+    },
+    "entry_links": {
+        "id": int, "entry_id": int, "url": str,
+    },
+}
+PRIMARY_KEYS = {"links": "url"}
+INDEXES = [
+    ("documents", ["run_id"]), ("entries", ["document_id"]), ("citations", ["document_id"]),
+    ("findings", ["run_id"]), ("findings", ["document_id"]), ("link_checks", ["url"]),
+    ("entry_links", ["entry_id"]),
+]
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) an audit database with the current schema."""
+    p = Path(path)
+    try:
+        if p.exists() and p.is_dir():
+            raise StoreError(f"{p}: is a directory, not a database file")
+        p.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite_utils.Database(p)
+        db.execute("select 1")
+        ensure_schema(db)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{p}: not an audit database ({exc})") from None
+    except OSError as exc:
+        raise StoreError(f"{p}: cannot be opened ({exc.strerror or exc})") from None
+    return db
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create missing tables, add columns that newer versions introduced; never drop anything."""
+    for name, columns in SCHEMA.items():
+        table = db.table(name)
+        pk = PRIMARY_KEYS.get(name, "id")
+        if not table.exists():
+            table.create(columns, pk=pk)
+        else:
+            have = {c.name for c in table.columns}
+            for column, kind in columns.items():
+                if column not in have:
+                    table.add_column(column, kind)
+    for name, cols in INDEXES:
+        db.table(name).create_index(cols, if_not_exists=True)
+
+
+def fingerprint(rule: str, path: str, subject: str) -> str:
+    """A finding's identity across runs: rule, document and subject, not the line number."""
+    norm = " ".join(subject.split()).casefold()
+    return hashlib.sha1(f"{rule}\x1f{Path(path).name}\x1f{norm}".encode()).hexdigest()[:16]
+
+
+@dataclass
+class DocumentResult:
+    """One document's outcome in a run: parsed and checked, or an error message."""
+
+    path: str
+    parsed: ParsedDocument | None = None
+    findings: list[Finding] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class SavedIds:
+    run_id: int
+    document_ids: dict[str, int] = field(default_factory=dict)
+    entry_ids: dict[tuple[str, int], int] = field(default_factory=dict)
+
+
+def save_run(db: sqlite_utils.Database, started_at: str, finished_at: str, version: str, command: str,
+             results: list[DocumentResult], settings: dict[str, Any] | None = None) -> SavedIds:
+    """Write a whole run in one transaction and return the ids given to what was stored."""
+    try:
+        with db.atomic():
+            return _save(db, started_at, finished_at, version, command, results, settings or {})
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot write the audit database: {exc}") from None
+
+
+def _save(db: sqlite_utils.Database, started_at: str, finished_at: str, version: str, command: str,
+          results: list[DocumentResult], settings: dict[str, Any]) -> SavedIds:
+    total = sum(len(r.findings) for r in results)
+    run_id = db.table("runs").insert({
+        "started_at": started_at, "finished_at": finished_at, "tool_version": version, "command": command,
+        "paths": json.dumps([r.path for r in results], ensure_ascii=False), "status": "complete",
+        "documents_count": len(results), "findings_count": total,
+        "settings": json.dumps(settings, ensure_ascii=False, default=str),
+    }).last_pk
+    ids = SavedIds(int(run_id))
+    for result in results:
+        _save_document(db, ids, result)
+    return ids
+
+
+def _save_document(db: sqlite_utils.Database, ids: SavedIds, result: DocumentResult) -> None:
+    parsed = result.parsed
+    counts = {s: sum(1 for f in result.findings if f.severity.value == s and not f.suppressed)
+              for s in ("error", "warning", "info")}
+    doc = parsed.document if parsed else None
+    document_id = int(db.table("documents").insert({
+        "run_id": ids.run_id, "path": result.path, "name": Path(result.path).name,
+        "sha256": doc.sha256 if doc else None, "format": doc.format if doc else None,
+        "encoding": doc.encoding if doc else None, "line_count": len(doc.lines) if doc else None,
+        "entries_count": len(parsed.entries) if parsed else 0,
+        "citations_count": len(parsed.citations) if parsed else 0,
+        "errors": counts["error"], "warnings": counts["warning"], "infos": counts["info"],
+        "error": result.error,
+    }).last_pk)
+    ids.document_ids[result.path] = document_id
+    if parsed is None:
+        return
+    entry_ids: dict[int, int] = {}
+    cited: dict[int, int] = {}
+    for c in parsed.citations:
+        if c.entry_index is not None:
+            cited[c.entry_index] = cited.get(c.entry_index, 0) + 1
+    entries = db.table("entries")
+    for e in parsed.entries:
+        entry_ids[e.index] = int(entries.insert({
+            "document_id": document_id, "line": e.line, "end_line": e.end_line, "raw": e.raw,
+            "authors": json.dumps(e.authors, ensure_ascii=False), "author_text": e.author_text,
+            "year": e.year, "title": e.title, "container": e.container,
+            "urls": json.dumps(e.urls, ensure_ascii=False), "doi": e.doi,
+            "accessed": e.accessed.iso() if e.accessed else None, "accessed_text": e.accessed_text,
+            "published": e.published.iso() if e.published else None, "kind": e.kind, "number": e.number,
+            "section": e.section, "subsection": e.subsection, "cited_count": cited.get(e.index, 0),
+            "label": e.label,
+        }).last_pk)
+        ids.entry_ids[(result.path, e.index)] = entry_ids[e.index]
+    for e in parsed.entries:
+        if e.refers_to is not None and e.refers_to in entry_ids:
+            entries.update(entry_ids[e.index], {"refers_to": entry_ids[e.refers_to]})
+    links = db.table("entry_links")
+    for e in parsed.entries:
+        for url in e.urls:
+            links.insert({"entry_id": entry_ids[e.index], "url": url})
+    citation_ids: dict[int, int] = {}
+    table = db.table("citations")
+    for c in parsed.citations:
+        citation_ids[c.index] = int(table.insert({
+            "document_id": document_id, "line": c.line, "column": c.column, "raw": c.raw, "kind": c.kind,
+            "authors": json.dumps(c.names, ensure_ascii=False), "year": c.year,
+            "entry_id": entry_ids.get(c.entry_index) if c.entry_index is not None else None,
+            "number": c.number, "status": c.status,
+            "candidates": json.dumps([entry_ids[i] for i in c.candidates if i in entry_ids]),
+            "suggestion_entry_id": entry_ids.get(c.suggestion_index) if c.suggestion_index is not None else None,
+            "marker": c.marker,
+        }).last_pk)
+    rows = []
+    for f in result.findings:
+        rows.append({
+            "run_id": ids.run_id, "document_id": document_id, "rule": f.rule, "severity": f.severity.value,
+            "line": f.line, "column": f.column, "message": f.message, "suggestion": f.suggestion,
+            "entry_id": entry_ids.get(f.entry_index) if f.entry_index is not None else None,
+            "citation_id": citation_ids.get(f.citation_index) if f.citation_index is not None else None,
+            "fingerprint": fingerprint(f.rule, result.path, f.subject), "subject": f.subject,
+            "suppressed": int(f.suppressed), "path": result.path,
+        })
+    if rows:
+        db.table("findings").insert_all(rows)
+
+
+def latest_run_id(db: sqlite_utils.Database) -> int | None:
+    row = next(db.query("select max(id) as id from runs where status = 'complete'"), None)
+    return row["id"] if row and row["id"] is not None else None
+
+
+def previous_run_id(db: sqlite_utils.Database, run_id: int) -> int | None:
+    """The most recent earlier run that audited at least one of the same documents."""
+    names = {r["name"] for r in db.query("select name from documents where run_id = ?", [run_id])}
+    for row in db.query("select id from runs where id < ? and status = 'complete' order by id desc", [run_id]):
+        other = {r["name"] for r in db.query("select name from documents where run_id = ?", [row["id"]])}
+        if names & other:
+            return int(row["id"])
+    return None
