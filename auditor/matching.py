@@ -20,9 +20,11 @@ PARTICLE = {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "al"
 
 
 def _strip_initials(name: str) -> str:
+    """Drop trailing initials ("Siegert A" → "Siegert"); a leading acronym ("VOA Indonesia") stays."""
     words = [w for w in re.split(r"\s+", name.replace(",", " ")) if w]
-    kept = [w for w in words if not INITIALS.fullmatch(w)]
-    return " ".join(kept) if kept else " ".join(words)
+    while len(words) > 1 and INITIALS.fullmatch(words[-1]):
+        words.pop()
+    return " ".join(words)
 
 
 @dataclass
@@ -68,10 +70,13 @@ def entry_keys(entry: Entry) -> EntryKeys:
     return keys
 
 
-def citation_keys(names: list[str]) -> list[set[str]]:
+def citation_keys(names: list[str], loose: bool = False) -> list[set[str]]:
+    """Comparison keys per cited name; loose adds the first word alone ("Mardalis Jakarta" → mardalis)."""
     out = []
     for name in names:
         cands = {compact_key(name), compact_key(_strip_initials(name))}
+        if loose and name.split():
+            cands.add(compact_key(name.split()[0]))
         cands.discard("")
         out.append(cands)
     return out
@@ -165,7 +170,7 @@ def _choose_reading(cit: Citation, readings: list, keyed: list[tuple[Entry, Entr
 
 def _match_author_year(cit: Citation, keyed: list[tuple[Entry, EntryKeys]]) -> bool:
     """Resolve one author-year citation; False when an author-only candidate names no entry."""
-    keys = citation_keys(cit.names)
+    keys = citation_keys(cit.names, loose=cit.kind == "author-only")
     by_tier: dict[int, list[Entry]] = {}
     by_name: dict[int, list[Entry]] = {}
     for entry, ek in keyed:

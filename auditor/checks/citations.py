@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditor.checks.entries import same_work
 from auditor.checks.registry import AuditContext, Hit, rule
 from auditor.model import Citation, Entry, Severity
 
@@ -126,6 +127,12 @@ def _cited_indexes(ctx: AuditContext) -> set[int]:
     for e in ctx.parsed.entries:
         if e.refers_to is not None and e.index in cited:
             cited.add(e.refers_to)
+    # A duplicate of a cited entry is reported as duplicate-entry, not also as uncited.
+    refs = [e for e in ctx.parsed.entries if e.kind == "reference"]
+    for i, b in enumerate(refs):
+        for a in refs[:i]:
+            if (a.index in cited) != (b.index in cited) and same_work(a, b):
+                cited.update((a.index, b.index))
     return cited
 
 

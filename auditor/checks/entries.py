@@ -24,7 +24,7 @@ def _snippet(e: Entry) -> str:
     return text if len(text) <= 70 else text[:67] + "…"
 
 
-def _same_work(a: Entry, b: Entry) -> str | None:
+def same_work(a: Entry, b: Entry) -> str | None:
     """Why two entries are the same work, or None."""
     if a.doi and b.doi and a.doi == b.doi:
         return f"the same DOI {a.doi}"
@@ -57,7 +57,7 @@ def duplicate_entry(ctx: AuditContext) -> Iterator[Hit]:
     entries = [e for e in references(ctx) if not e.is_footnote]
     for i, b in enumerate(entries):
         for a in entries[:i]:
-            why = _same_work(a, b)
+            why = same_work(a, b)
             if why:
                 yield Hit(b.line, {"entry": b.label, "other": a.line, "why": why}, entry=b)
                 break

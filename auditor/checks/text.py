@@ -39,6 +39,8 @@ def anachronistic_citation(ctx: AuditContext) -> Iterator[Hit]:
         for c in cites:
             start = min(c.group_start, c.offset)
             passage = para.text[previous_end:start]
+            # The passage a citation supports stops at a blank line, even one that splits a sentence.
+            passage = passage.rsplit("\n\n", 1)[-1]
             previous_end = max(previous_end, c.offset + len(c.raw))
             year = _cited_year(ctx, c)
             if year is None:

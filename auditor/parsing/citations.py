@@ -55,7 +55,7 @@ for _month in MONTHS:
     NOT_NAMES.add(_month)
     SENTENCE_WORDS.add(_month)
 
-NUMERIC_BRACKET = re.compile(r"(?<![!\w\]])\[(?P<body>\d{1,4}(?:\s*[-–—,]\s*\d{1,4})*)\](?!\()")
+NUMERIC_BRACKET = re.compile(r"(?<![!\]])\[(?P<body>\d{1,4}(?:\s*[-–—,]\s*\d{1,4})*)\](?!\()")
 FOOTNOTE_REF = re.compile(r"\[\^(?P<body>\d{1,4})\](?!:)")
 SUP = re.compile(r"<sup>\s*(?P<body>\d{1,4}(?:\s*[-–—,]\s*\d{1,4})*)\s*</sup>", re.I)
 BRACKET_RANGE = re.compile(r"\[(?P<a>\d{1,4})\]\s*[-–—]\s*\[(?P<b>\d{1,4})\]")
@@ -89,8 +89,10 @@ def build_paragraphs(doc: Document, excluded: set[int]) -> list[Paragraph]:
         elif text and blank and not _page_break(text, line):
             close()
         if text:
-            text.append("\n")
-            positions.append((number - 1, len(doc.lines[number - 2]) + 1 if number > 1 else 1))
+            # A page break is kept as a blank line ("\n\n") so that checks can tell it from a wrap.
+            for _ in range(2 if blank else 1):
+                text.append("\n")
+                positions.append(positions[-1])
         for col, ch in enumerate(line, 1):
             text.append(ch)
             positions.append((number, col))

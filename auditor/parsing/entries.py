@@ -279,9 +279,13 @@ def split_authors(text: str) -> list[str]:
     s = re.sub(r"\s*(?:,?\s*&|,?\s+and|,?\s+dan|;)\s+", ", ", text)
     s = re.sub(r"\s*,?\s*(?:et al\.?|dkk\.?)\s*$", "", s)
     parts = [p.strip(" .") for p in s.split(",") if p.strip(" .")]
+    if len(parts) == 2 and all(re.fullmatch(r"[^\W\d_][\w'’\-]*", p) for p in parts):
+        return [f"{parts[0]}, {parts[1]}"]  # "Foyle, Douglas": one person, family name first
     names: list[str] = []
     for part in parts:
-        if names and (INITIAL.fullmatch(part.replace(" ", "")) or re.fullmatch(r"(?:[A-Z]\.\s?)+[A-Z]?\.?", part)):
+        given = re.fullmatch(r"(?:[A-Z][a-z]+\s+)*(?:[A-Z]\.?\s?){1,3}", part) and len(names) == 1 and "," not in names[0]
+        if names and (INITIAL.fullmatch(part.replace(" ", "")) or re.fullmatch(r"(?:[A-Z]\.\s?)+[A-Z]?\.?", part)
+                      or given):
             names[-1] = f"{names[-1]}, {part}"
         else:
             names.append(part)
