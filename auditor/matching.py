@@ -94,8 +94,11 @@ def year_fits(cited: str | None, entry: Entry) -> bool:
     return cited[:4] == have[:4] and (len(cited) == 4 or len(have) == 4)
 
 
-def name_tier(cit_names: list[set[str]], keys: EntryKeys) -> int | None:
-    """1: the whole first author or organisation; 2: the first author's family name; 3: a co-author."""
+def name_tier(cit_names: list[set[str]], keys: EntryKeys, et_al: bool = False) -> int | None:
+    """1: the whole first author or organisation; 2: the first author's family name; 3: the second author.
+
+    "X et al." says X is the first author, so it never matches X as a co-author.
+    """
     if not cit_names:
         return None
     first = cit_names[0]
@@ -104,7 +107,7 @@ def name_tier(cit_names: list[set[str]], keys: EntryKeys) -> int | None:
         tier = 1
     elif first & keys.family:
         tier = 2
-    elif first & keys.others:
+    elif first & keys.second and not et_al and len(cit_names) == 1:
         tier = 3
     if tier is None:
         return None
@@ -148,7 +151,7 @@ def _choose_reading(cit: Citation, readings: list, keyed: list[tuple[Entry, Entr
     best = None
     for start, names, et_al, _first in readings:
         keys = citation_keys(names)
-        tiers = [name_tier(keys, k) for e, k in keyed if year_fits(cit.year, e)]
+        tiers = [name_tier(keys, k, et_al) for e, k in keyed if year_fits(cit.year, e)]
         tiers = [t for t in tiers if t is not None]
         if tiers:
             score = (min(tiers), -len(names))
@@ -174,7 +177,7 @@ def _match_author_year(cit: Citation, keyed: list[tuple[Entry, EntryKeys]]) -> b
     by_tier: dict[int, list[Entry]] = {}
     by_name: dict[int, list[Entry]] = {}
     for entry, ek in keyed:
-        tier = name_tier(keys, ek)
+        tier = name_tier(keys, ek, cit.et_al)
         if tier is None:
             continue
         by_name.setdefault(tier, []).append(entry)

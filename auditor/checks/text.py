@@ -13,6 +13,14 @@ QUOTE = re.compile(r"“([^”]{3,600})”|(?<![\w])\"([^\"\n]{3,600}?)\"(?![\w]
 TITLE_CUE = re.compile(r"(?:judul|berjudul|bertajuk|entitled|titled|title|called|disebut|istilah|slogan|tagline|"
                        r"kampanye|campaign|hashtag|tema|theme)\s*[:,]?\s*$", re.I)
 MIN_WORDS = 150
+ATTRIBUTION = re.compile(
+    r"\b(?:said|says|say|saying|stated|states|stating|argued|argues|wrote|writes|told|tells|claimed|claims|"
+    r"explained|explains|noted|notes|added|adds|according\s+to|remarked|declared|announced|insisted|warned|"
+    r"mengatakan|menyatakan|berkata|kata|katanya|ujar|ujarnya|tutur|tuturnya|menurut|menegaskan|"
+    r"menyebut|menyebutkan|menjelaskan|mengungkapkan|menambahkan|menilai|berpendapat|bilang|"
+    r"menekankan|mengklaim|memperingatkan|mengutip|dikutip|disampaikan|menuturkan|mengucapkan)\b",
+    re.I,
+)
 
 
 def _cited_year(ctx: AuditContext, c: Citation) -> int | None:
@@ -45,7 +53,8 @@ def anachronistic_citation(ctx: AuditContext) -> Iterator[Hit]:
             year = _cited_year(ctx, c)
             if year is None:
                 continue
-            later = [d for d in find_dates(passage) if d.date.month and d.date.year > year]
+            # Only a date to the day is evidence of a dated event; "in February 2024" is too often context.
+            later = [d for d in find_dates(passage) if d.date.day and d.date.year > year]
             if later:
                 d = later[-1]
                 yield Hit(c.line, {"citation": " ".join(c.raw.split()), "date": d.text, "year": year,
@@ -76,6 +85,11 @@ def unsupported_quote(ctx: AuditContext) -> Iterator[Hit]:
         for m in QUOTE.finditer(para.text):
             quote = next(g for g in m.groups() if g is not None)
             if len(quote.split()) < 4 or _title_case(quote) or TITLE_CUE.search(para.text[: m.start()]):
+                continue
+            # A quotation put in someone's mouth: an attribution verb in its sentence, before or after it.
+            sentence_start = max(para.text.rfind(". ", 0, m.start()), para.text.rfind("\n\n", 0, m.start()), 0)
+            around = para.text[sentence_start: m.start()] + " " + para.text[m.end(): m.end() + 60]
+            if not ATTRIBUTION.search(around):
                 continue
             line, column = para.where(m.start())
             yield Hit(line, {"quote": " ".join(quote.split())[:80]}, column=column,

@@ -15,7 +15,8 @@ from auditor.parsing.text import fold
 YEAR_ITEM = r"(?:1[5-9]\d\d|20\d\d)[a-z]?|n\.\s?d\.?|t\.\s?t\.?|in\s+press|forthcoming|tanpa\s+tahun"
 YEARS = re.compile(
     rf"(?P<years>(?:{YEAR_ITEM})(?:\s*,\s*(?:{YEAR_ITEM}|[a-z](?=\s*(?:,|$|[;:)]))))*)"
-    r"(?P<loc>\s*[,:]\s*(?:hlm|hal|h|halaman|p|pp|page|pages|para|chap|bab|fig|figs|table)?\.?\s*[\dIVXLCivxlc][\dIVXLCivxlc\-–, ]*)?\s*$",
+    r"(?P<loc>\s*[,:]\s*(?:hlm|hal|h|halaman|p|pp|page|pages|para|chap|bab|fig|figs|table)?\.?\s*[\dIVXLCivxlc][\dIVXLCivxlc\-–, ]*)?"
+    r"(?P<tail>\s+(?:for|and|dan|untuk|as|in|on|with|but|which|who|yang|tentang|about|reviewed|review)\b[^\d]*)?\s*$",
     re.I,
 )
 PREFIX = re.compile(r"^\s*(?:(?:see(?:\s+also)?|cf\.?|lihat(?:\s+juga)?|e\.g\.|i\.e\.|also|juga|dalam|in|quoted\s+in|cited\s+in|dikutip\s+dalam|seperti\s+dalam)[,:]?\s+)+", re.I)
@@ -133,14 +134,16 @@ def find_citations(paragraphs: list[Paragraph], numbered: bool, notes: bool) -> 
 def _balanced_groups(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of every innermost-first parenthesised group of reasonable length."""
     groups: list[tuple[int, int]] = []
-    stack: list[int] = []
-    for i, ch in enumerate(text):
-        if ch == "(":
-            stack.append(i)
-        elif ch == ")" and stack:
-            start = stack.pop()
-            if i - start <= 600:
-                groups.append((start, i))
+    for opening, closing in ("()", "[]"):
+        stack: list[int] = []
+        for i, ch in enumerate(text):
+            if ch == opening:
+                stack.append(i)
+            elif ch == closing and stack:
+                start = stack.pop()
+                if i - start <= 600 and (opening == "(" or not (text[start + 1: i].strip()[:1].isdigit()
+                                                                 or text[i + 1: i + 2] == "(")):
+                    groups.append((start, i))
     groups.sort()
     return groups
 
@@ -150,15 +153,14 @@ def _parenthetical(para: Paragraph) -> list[Citation]:
     text = para.text
     for start, end in _balanced_groups(text):
         inner = text[start + 1: end]
-        if "(" in inner:
+        if "(" in inner or "[" in inner:
             # "(Padgett & Morris (2005); …)": the nested group is handled on its own.
-            inner_clean = re.sub(r"\([^()]*\)", lambda m: " " * len(m.group(0)), inner)
+            inner_clean = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", lambda m: " " * len(m.group(0)), inner)
         else:
             inner_clean = inner
-        if YEARS.fullmatch(inner_clean.strip()) and not re.search(r"[A-Za-z]{2,}", YEARS.fullmatch(inner_clean.strip()).group("years") or ""):
-            out.extend(_narrative(para, start, end))
-            continue
-        if YEARS.fullmatch(inner_clean.strip()):
+        if text[start] == "[" and re.fullmatch(r"[\d\s,\-–—]+", inner):
+            continue  # numbered citations are found elsewhere
+        if YEARS.fullmatch(inner_clean.strip()) and text[start] == "(":
             out.extend(_narrative(para, start, end))
             continue
         offset = start + 1
@@ -223,13 +225,26 @@ def normalize_year_token(token: str) -> str:
     return "n.d."
 
 
+def _lowercase_lead(body: str) -> re.Match[str] | None:
+    """Leading words such as "for a recent review see" before the cited name, but not "van" of "van Heel"."""
+    m = re.match(r"^(?:[a-z][\w.,'’]*\s+){1,6}(?=[A-Z\u00C0-\u024F])", body)
+    if not m:
+        return None
+    words = m.group(0).split()
+    while words and fold(words[-1].strip(",.")) in PARTICLES:
+        words.pop()
+    if not words:
+        return None
+    return re.match(r"^" + r"\s+".join(re.escape(w) for w in words) + r"\s+", body)
+
+
 def _author_year_part(para: Paragraph, part: str, offset: int, gstart: int, gend: int) -> list[Citation]:
     raw_part = part
     lead = len(part) - len(part.lstrip())
     body = part.strip()
     if not body:
         return []
-    prefix = PREFIX.match(body)
+    prefix = PREFIX.match(body) or _lowercase_lead(body)
     if prefix:
         lead += prefix.end()
         body = body[prefix.end():]

@@ -283,7 +283,7 @@ def split_authors(text: str) -> list[str]:
         return [f"{parts[0]}, {parts[1]}"]  # "Foyle, Douglas": one person, family name first
     names: list[str] = []
     for part in parts:
-        given = re.fullmatch(r"(?:[A-Z][a-z]+\s+)*(?:[A-Z]\.?\s?){1,3}", part) and len(names) == 1 and "," not in names[0]
+        given = re.fullmatch(r"(?:[A-Z][a-z]+\s+)*(?:[A-Z]\.?\s?){1,3}", part) and len(names) == 1 and " " not in names[0]
         if names and (INITIAL.fullmatch(part.replace(" ", "")) or re.fullmatch(r"(?:[A-Z]\.\s?)+[A-Z]?\.?", part)
                       or given):
             names[-1] = f"{names[-1]}, {part}"
