@@ -88,15 +88,34 @@ def decode_bytes(path: str, data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    # Windows-1252 is the usual legacy encoding of Indonesian and English documents; take it when
+    # every non-ASCII character it yields is a Latin letter or typographic punctuation.
+    try:
+        latin = data.decode("cp1252")
+    except UnicodeDecodeError:
+        latin = None
+    if latin is not None and _plausible_latin(latin):
+        return latin, "cp1252"
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None or best.encoding is None:
         raise DocumentError(f"{path}: cannot determine the text encoding; save it as UTF-8")
-    text = str(best)
+    text, encoding = str(best), best.encoding
     if _control_share(text) > 0.05:
         raise DocumentError(f"{path}: looks like a binary file, not a text document")
-    return text, best.encoding
+    return text, encoding
+
+
+def _plausible_latin(text: str) -> bool:
+    import unicodedata
+
+    others = [ch for ch in text if ord(ch) > 127]
+    if not others:
+        return True
+    good = sum(1 for ch in others if ch in "“”‘’–—…•«»°±×€£§©®·" or (
+        unicodedata.category(ch).startswith("L") and "LATIN" in unicodedata.name(ch, "")))
+    return good >= 0.9 * len(others)
 
 
 def _control_share(text: str) -> float:

@@ -112,6 +112,10 @@ def find_access_date(text: str) -> AccessMatch | None:
         if dates and dates[0].start <= 3:
             d = dates[0]
             end = m.end() + d.end
+            # "Retrieved 5 June 2023, from …" / "Diunduh … dari …": the connective goes with the phrase.
+            tail_word = re.match(r"\s*,?\s*(?:from|dari|at|di|melalui|via)\b\s*:?", text[end:], re.I)
+            if tail_word:
+                end += tail_word.end()
             return AccessMatch(d.date, m.start(), end, text[m.start():end])
         return AccessMatch(None, m.start(), m.end(), text[m.start():m.end()])
     return None
