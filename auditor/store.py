@@ -27,7 +27,7 @@ SCHEMA: dict[str, dict[str, type]] = {
     "documents": {
         "id": int, "run_id": int, "path": str, "name": str, "sha256": str, "format": str, "encoding": str,
         "line_count": int, "entries_count": int, "citations_count": int, "errors": int, "warnings": int,
-        "infos": int, "error": str,
+        "infos": int, "error": str, "text": str, "repaired_lines": str,
     },
     "entries": {
         "id": int, "document_id": int, "line": int, "end_line": int, "raw": str, "authors": str,
@@ -160,7 +160,8 @@ def _save_document(db: sqlite_utils.Database, ids: SavedIds, result: DocumentRes
         "entries_count": len(parsed.entries) if parsed else 0,
         "citations_count": len(parsed.citations) if parsed else 0,
         "errors": counts["error"], "warnings": counts["warning"], "infos": counts["info"],
-        "error": result.error,
+        "error": result.error, "text": "\n".join(doc.lines) if doc else None,
+        "repaired_lines": json.dumps(doc.repaired_lines) if doc else None,
     }).last_pk)
     ids.document_ids[result.path] = document_id
     if parsed is None:

@@ -93,7 +93,8 @@ def citation_missing_year(ctx: AuditContext) -> Iterator[Hit]:
         if e is None:
             continue
         yield Hit(c.line, {"citation": _text(c), "entry": e.label, "where": _where(e),
-                           "author": c.names[0] if c.names else e.author_text, "year": e.year or "n.d."},
+                           "author": (e.authors[0] if e.authors else e.author_text).split(",")[0],
+                           "year": e.year or "n.d."},
                   citation=c)
 
 

@@ -1,7 +1,205 @@
-"""HTML report (filled in by the report module)."""
+"""The HTML report of a run: an index of documents and one page per document.
 
+Everything from a document or a web page is untrusted: Jinja2 escapes it (autoescape), the text
+with its highlighted citations is assembled from escaped pieces, and only http(s) URLs become links.
+The pages are self-contained (CSS and JavaScript ship with the package) and readable with
+JavaScript off; the script only adds filtering, searching and sorting.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections import Counter, defaultdict
+from importlib import resources
 from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from auditor import HOMEPAGE, __version__
+from auditor.report.charts import bar_chart, outcome_chart
+
+SEVERITIES = ("error", "warning", "info")
 
 
-def render_html(db, run_id: int, out_dir: Path) -> Path:  # type: ignore[no-untyped-def]
-    raise NotImplementedError
+def _env() -> Environment:
+    folder = resources.files("auditor.report") / "templates"
+    env = Environment(loader=FileSystemLoader(str(folder)), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["safe_url"] = safe_url
+    return env
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL when it is an http(s) address a link may point to; None for javascript:, data: and the like."""
+    if not url:
+        return None
+    url = url.strip()
+    if re.match(r"^https?://[^\s\"'<>]+$", url, re.I):
+        return url
+    return None
+
+
+def slug(name: str, taken: set[str]) -> str:
+    base = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "document"
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def render_html(db: sqlite_utils.Database, run_id: int, out_dir: Path) -> Path:
+    """Write index.html, one page per document and the static files; return the index path."""
+    out_dir = Path(out_dir)
+    pages = out_dir / "documents"
+    pages.mkdir(parents=True, exist_ok=True)
+    static = out_dir / "static"
+    static.mkdir(parents=True, exist_ok=True)
+    for name in ("report.css", "report.js"):
+        source = resources.files("auditor.report") / "static" / name
+        with resources.as_file(source) as path:
+            shutil.copyfile(path, static / name)
+    env = _env()
+    run = next(db.query("select * from runs where id = ?", [run_id]))
+    documents = list(db.query("select * from documents where run_id = ? order by id", [run_id]))
+    outcomes = _link_outcomes(db)
+    taken: set[str] = set()
+    rows = []
+    by_rule: Counter[str] = Counter()
+    for d in documents:
+        d["slug"] = slug(Path(d["path"]).stem, taken)
+        findings = list(db.query("select rule, severity from findings where document_id = ? and suppressed = 0",
+                                 [d["id"]]))
+        by_rule.update(f["rule"] for f in findings)
+        health = Counter(outcomes.get(u) for u in _document_urls(db, d["id"]) if outcomes.get(u))
+        rows.append({"doc": d, "health": dict(health), "href": f"documents/{d['slug']}.html"})
+        if not d["error"]:
+            page = render_document(env, db, d, run, outcomes)
+            (pages / f"{d['slug']}.html").write_text(page, encoding="utf-8")
+    history = _outcome_history(db)
+    index = env.get_template("index.html").render(
+        run=run, rows=rows, version=__version__, homepage=HOMEPAGE,
+        rule_chart=Markup(bar_chart(by_rule.most_common(), "Findings by rule")) if by_rule else None,
+        outcome_chart=Markup(outcome_chart(history)) if history else None,
+        any_links=bool(outcomes), static="static",
+    )
+    target = out_dir / "index.html"
+    target.write_text(index, encoding="utf-8")
+    return target
+
+
+def _document_urls(db: sqlite_utils.Database, document_id: int) -> list[str]:
+    return [r["url"] for r in db.query(
+        "select l.url from entry_links l join entries e on e.id = l.entry_id where e.document_id = ?",
+        [document_id])]
+
+
+def _link_outcomes(db: sqlite_utils.Database) -> dict[str, str]:
+    if "links" not in db.table_names():
+        return {}
+    return {r["url"]: r["outcome"] for r in db.query("select url, outcome from links")}
+
+
+def _outcome_history(db: sqlite_utils.Database) -> list[tuple[str, dict[str, int]]]:
+    """Per day of checking, how many URLs had each outcome."""
+    if "link_checks" not in db.table_names():
+        return []
+    days: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in db.query("select substr(checked_at, 1, 10) as day, outcome, count(*) as n from link_checks "
+                      "group by day, outcome order by day"):
+        days[r["day"]][r["outcome"]] += r["n"]
+    return [(day, dict(counts)) for day, counts in sorted(days.items())]
+
+
+def render_document(env: Environment, db: sqlite_utils.Database, d: dict[str, Any], run: dict[str, Any],
+                    outcomes: dict[str, str]) -> str:
+    entries = list(db.query("select * from entries where document_id = ? order by line", [d["id"]]))
+    citations = list(db.query("select * from citations where document_id = ? order by line, \"column\"",
+                              [d["id"]]))
+    findings = list(db.query(
+        "select * from findings where document_id = ? order by coalesce(line, 0), rule", [d["id"]]))
+    entry_line = {e["id"]: e["line"] for e in entries}
+    cited_entry = {}
+    for c in citations:
+        candidates = json.loads(c["candidates"] or "[]")
+        cited_entry[c["id"]] = c["entry_id"] or c["suggestion_entry_id"] or (candidates[0] if candidates else None)
+    for f in findings:
+        # A finding about a citation links to the entry it (probably) means, so that a reader gets from
+        # the finding to the line and to the entry in one click each.
+        f["entry_ref"] = f["entry_id"] or cited_entry.get(f["citation_id"])
+        f["entry_line"] = entry_line.get(f["entry_ref"])
+    by_entry: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for f in findings:
+        if f["entry_id"] is not None:
+            by_entry[f["entry_id"]].append(f)
+    for e in entries:
+        e["url_list"] = [{"url": u, "href": safe_url(u), "outcome": outcomes.get(u)}
+                         for u in json.loads(e["urls"] or "[]")]
+        e["findings"] = by_entry.get(e["id"], [])
+    lines = (d["text"] or "").split("\n")
+    text_rows = _text_rows(lines, citations, findings, entries)
+    rules = sorted({f["rule"] for f in findings})
+    counts = Counter(f["severity"] for f in findings if not f["suppressed"])
+    return env.get_template("document.html").render(
+        doc=d, run=run, entries=entries, findings=findings, rules=rules, counts=counts,
+        text_rows=text_rows, version=__version__, homepage=HOMEPAGE, static="../static",
+        severities=SEVERITIES,
+    )
+
+
+def _text_rows(lines: list[str], citations: list[dict[str, Any]], findings: list[dict[str, Any]],
+               entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each line of the document as escaped HTML with its citations turned into links to their entries."""
+    by_line: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for c in citations:
+        by_line[c["line"]].append(c)
+    findings_at: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for f in findings:
+        if f["line"]:
+            findings_at[f["line"]].append(f)
+    entry_starts = {e["line"]: e for e in entries}
+    rows = []
+    for number, text in enumerate(lines, 1):
+        rows.append({
+            "number": number,
+            "html": _highlight(text, by_line.get(number, [])),
+            "findings": findings_at.get(number, []),
+            "entry": entry_starts.get(number),
+        })
+    return rows
+
+
+def _highlight(text: str, citations: list[dict[str, Any]]) -> Markup:
+    spans = []
+    for c in sorted(citations, key=lambda c: c["column"] or 0):
+        start = max(0, (c["column"] or 1) - 1)
+        if c["number"] is not None:
+            length = len(str(c["number"]))
+        else:
+            length = min(len(c["raw"] or ""), len(text) - start)
+        if length <= 0 or start >= len(text):
+            continue
+        if spans and start < spans[-1][1]:
+            continue
+        spans.append((start, start + length, c))
+    out = []
+    pos = 0
+    for start, end, c in spans:
+        out.append(escape(text[pos:start]))
+        status = c["status"] or "unresolved"
+        label = escape(text[start:end])
+        title = escape(f"{status}: {c['raw']}")
+        if c["entry_id"] is not None:
+            out.append(Markup('<a class="cite cite-{s}" href="#E{e}" title="{t}">{l}</a>').format(
+                s=status, e=c["entry_id"], t=title, l=label))
+        else:
+            out.append(Markup('<mark class="cite cite-{s}" title="{t}">{l}</mark>').format(
+                s=status, t=title, l=label))
+        pos = end
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
