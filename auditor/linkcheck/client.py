@@ -1,0 +1,337 @@
+"""Fetch one URL politely and safely: manual redirects, private-address guard, bounded body, deadline.
+
+It speaks HTTP through urllib3 (the engine under requests) because the checks need what a session
+hides: the socket of each connection, to test the address actually connected to and to cut a check
+at its deadline, at half the CPU per request. No network exception escapes: every failure becomes a
+Fetch with an error kind. The private-address
+guard runs on the address actually connected to (after DNS), on every hop of a redirect chain.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+import zlib
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from auditor import HOMEPAGE, __version__
+
+USER_AGENT = f"citation-auditor/{__version__} (+{HOMEPAGE})"
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+class PrivateAddressError(Exception):
+    """The host resolved to a private, loopback or link-local address and those are not allowed."""
+
+
+@dataclass
+class Policy:
+    timeout: float = 10.0
+    deadline: float = 30.0
+    max_bytes: int = 3 * 1024 * 1024
+    max_redirects: int = 10
+    allow_private: bool = False
+    user_agent: str = USER_AGENT
+    head: bool = False
+
+
+@dataclass
+class Hop:
+    url: str
+    status: int
+
+
+@dataclass
+class Fetch:
+    """What happened when fetching one URL (after following redirects)."""
+
+    url: str
+    status: int | None = None
+    final_url: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    truncated: bool = False
+    hops: list[Hop] = field(default_factory=list)
+    error_kind: str | None = None  # dns, refused, timeout, tls, redirects, invalid, private, scheme, connection
+    error: str | None = None
+    elapsed_ms: int = 0
+    method: str = "GET"
+
+
+def is_private(ip: str) -> bool:
+    addr = ipaddress.ip_address(ip.split("%")[0])
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
+        addr = addr.ipv4_mapped
+    return bool(addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved
+                or addr.is_multicast or addr.is_unspecified)
+
+
+_local = threading.local()
+
+
+class Watchdog:
+    """One thread that cuts the sockets of every check that passes its deadline."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._jobs: dict[int, tuple[float, object]] = {}
+        self._next = 0
+        self._thread: threading.Thread | None = None
+
+    def add(self, when: float, action) -> int:  # type: ignore[no-untyped-def]
+        with self._cond:
+            self._next += 1
+            self._jobs[self._next] = (when, action)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="linkcheck-watchdog", daemon=True)
+                self._thread.start()
+            # No notify: the watchdog wakes at least every 0.25 s, which is precise enough for deadlines
+            # of seconds and spares a thread switch per request.
+            return self._next
+
+    def cancel(self, ticket: int) -> None:
+        with self._cond:
+            self._jobs.pop(ticket, None)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                now = time.monotonic()
+                due = [t for t, (when, _) in self._jobs.items() if when <= now]
+                actions = [self._jobs.pop(t)[1] for t in due]
+                if not actions:
+                    soonest = min((when for when, _ in self._jobs.values()), default=now + 1.0)
+                    self._cond.wait(timeout=max(0.01, min(soonest - now, 0.25)))
+                    continue
+            for action in actions:
+                try:
+                    action()  # type: ignore[operator]
+                except Exception:
+                    pass
+
+
+WATCHDOG = Watchdog()
+
+
+def _guard_and_track(sock: socket.socket) -> socket.socket:
+    """Check the address connected to and remember the socket so the deadline can cut it."""
+    state = getattr(_local, "state", None)
+    if state is not None:
+        try:
+            peer = sock.getpeername()[0]
+        except OSError:
+            peer = None
+        if peer and not state["allow_private"] and is_private(peer):
+            state["sockets"].append(sock)  # closed with the others when the check ends
+            raise PrivateAddressError(f"the host resolves to the private address {peer}")
+        state["sockets"].append(sock)
+    return sock
+
+
+class _GuardedHTTPConnection(HTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        return _guard_and_track(super()._new_conn())
+
+
+class _GuardedHTTPSConnection(HTTPSConnection):
+    def _new_conn(self) -> socket.socket:
+        return _guard_and_track(super()._new_conn())
+
+
+class _GuardedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+
+class _GuardedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+
+def new_pool_manager() -> urllib3.PoolManager:
+    """A pool manager whose connections pass through the private-address guard and the deadline."""
+    manager = urllib3.PoolManager(num_pools=4, maxsize=1, block=False, retries=False)
+    manager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+    return manager
+
+
+def _manager() -> urllib3.PoolManager:
+    m = getattr(_local, "manager", None)
+    if m is None:
+        m = _local.manager = new_pool_manager()
+    return m
+
+
+def fetch(url: str, policy: Policy) -> Fetch:
+    """GET (or HEAD then GET) the URL, following up to max_redirects hops, within the deadline."""
+    started = time.monotonic()
+    result = Fetch(url)
+    sockets: list[socket.socket] = []
+    _local.state = {"allow_private": policy.allow_private, "sockets": sockets}
+    expired = threading.Event()
+
+    def cut() -> None:
+        expired.set()
+        for s in list(sockets):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    ticket = WATCHDOG.add(time.monotonic() + policy.deadline, cut)
+    try:
+        if policy.head:
+            head = _follow(url, policy, result, "HEAD", started, expired)
+            if head.error_kind is None and head.status is not None and head.status < 400:
+                head.elapsed_ms = int((time.monotonic() - started) * 1000)
+                return head
+            result = Fetch(url)
+        result = _follow(url, policy, result, "GET", started, expired)
+    finally:
+        WATCHDOG.cancel(ticket)
+        _local.state = None
+        for s in sockets:
+            try:
+                s.close()
+            except OSError:
+                pass
+    result.elapsed_ms = int((time.monotonic() - started) * 1000)
+    return result
+
+
+def _follow(url: str, policy: Policy, result: Fetch, method: str, started: float,
+            expired: threading.Event) -> Fetch:
+    result.method = method
+    current = url
+    for _ in range(policy.max_redirects + 1):
+        scheme = urlsplit(current).scheme.lower()
+        if scheme not in ("http", "https"):
+            result.error_kind, result.error = "scheme", f"a redirect led to a non-web address ({scheme}:)"
+            return result
+        remaining = policy.deadline - (time.monotonic() - started)
+        if remaining <= 0 or expired.is_set():
+            result.error_kind, result.error = "timeout", f"no answer within the deadline of {policy.deadline:g} s"
+            return result
+        try:
+            limit = min(policy.timeout, remaining)
+            resp = _manager().request(
+                method, current, redirect=False, retries=False, preload_content=False, decode_content=False,
+                timeout=urllib3.Timeout(connect=limit, read=limit),
+                headers={"User-Agent": policy.user_agent, "Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
+                         "Accept-Encoding": "gzip, deflate", "Accept-Language": "id,en;q=0.8",
+                         "Connection": "close"},
+            )
+        except Exception as exc:  # every network failure becomes a result
+            _describe_error(result, exc, expired, policy)
+            return result
+        try:
+            result.status = resp.status
+            result.final_url = current
+            result.headers = {k.lower(): v for k, v in resp.headers.items()}
+            if resp.status in REDIRECTS and resp.headers.get("location"):
+                result.hops.append(Hop(current, resp.status))
+                current = urljoin(current, resp.headers["location"].strip())
+                continue
+            if method == "GET":
+                _read_body(resp, result, policy, expired)
+            return result
+        except Exception as exc:
+            _describe_error(result, exc, expired, policy)
+            return result
+        finally:
+            resp.release_conn()
+            resp.close()
+    result.error_kind, result.error = "redirects", f"more than {policy.max_redirects} redirects"
+    return result
+
+
+def _read_body(resp: urllib3.BaseHTTPResponse, result: Fetch, policy: Policy, expired: threading.Event) -> None:
+    """Read at most max_bytes of the body, decompressing gzip/deflate under the same bound."""
+    encoding = (resp.headers.get("content-encoding") or "").lower().strip()
+    decoder = None
+    if encoding in ("gzip", "x-gzip"):
+        decoder = zlib.decompressobj(31)
+    elif encoding == "deflate":
+        decoder = zlib.decompressobj(15)
+    out = bytearray()
+    limit = policy.max_bytes
+    raw_limit = limit * 2
+    raw_read = 0
+    while True:
+        if expired.is_set():
+            raise TimeoutError("deadline")
+        chunk = resp.read(16384, decode_content=False)
+        if not chunk:
+            break
+        raw_read += len(chunk)
+        if decoder is None:
+            out += chunk
+        else:
+            data = chunk
+            while data:
+                try:
+                    piece = decoder.decompress(data, limit - len(out) + 1)
+                except zlib.error:
+                    if encoding == "deflate" and not out:
+                        decoder = zlib.decompressobj(-15)
+                        piece = decoder.decompress(data, limit - len(out) + 1)
+                    else:
+                        raise ValueError("the compressed body is corrupt") from None
+                out += piece
+                if len(out) > limit:
+                    break
+                data = decoder.unconsumed_tail
+        if len(out) > limit or raw_read > raw_limit:
+            result.truncated = True
+            break
+    result.body = bytes(out[:limit])
+
+
+def _describe_error(result: Fetch, exc: Exception, expired: threading.Event, policy: Policy) -> None:
+    text = f"{type(exc).__name__}: {exc}"
+    chain = _chain(exc)
+    if any(isinstance(e, PrivateAddressError) for e in chain):
+        private = next(e for e in chain if isinstance(e, PrivateAddressError))
+        result.error_kind, result.error = "private", str(private)
+    elif expired.is_set():
+        result.error_kind = "timeout"
+        result.error = f"no answer within the deadline of {policy.deadline:g} s"
+    elif any(isinstance(e, socket.gaierror) for e in chain) or "NameResolution" in text or "getaddrinfo" in text:
+        result.error_kind, result.error = "dns", "the host name does not exist"
+    elif any(isinstance(e, ConnectionRefusedError) for e in chain) or "Connection refused" in text:
+        result.error_kind, result.error = "refused", "the connection was refused"
+    elif any(isinstance(e, (TimeoutError, socket.timeout, urllib3.exceptions.TimeoutError)) for e in chain):
+        result.error_kind = "timeout"
+        result.error = f"no answer within {policy.timeout:g} s (deadline {policy.deadline:g} s)"
+    elif any(isinstance(e, (urllib3.exceptions.SSLError, __import__("ssl").SSLError)) for e in chain) or "SSL" in text:
+        result.error_kind, result.error = "tls", f"TLS failed: {exc}"[:300]
+    elif isinstance(exc, (urllib3.exceptions.LocationValueError, urllib3.exceptions.LocationParseError,
+                          ValueError, UnicodeError)):
+        result.error_kind, result.error = "invalid", f"invalid request or response: {exc}"[:300]
+    elif any(isinstance(e, (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError,
+                            __import__("http.client").client.HTTPException)) for e in chain):
+        result.error_kind, result.error = "invalid", f"invalid response: {exc}"[:300]
+    else:
+        result.error_kind, result.error = "connection", text[:300]
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    stack = [exc]
+    while stack:
+        e = stack.pop()
+        if e in seen:
+            continue
+        seen.append(e)
+        for nxt in (e.__cause__, e.__context__, *[a for a in getattr(e, "args", ()) if isinstance(a, BaseException)]):
+            if nxt is not None:
+                stack.append(nxt)
+        reason = getattr(e, "reason", None)
+        if isinstance(reason, BaseException):
+            stack.append(reason)
+    return seen
