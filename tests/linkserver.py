@@ -135,7 +135,7 @@ class Handler(BaseHTTPRequestHandler):
             stamp = query.get("timestamp", ["20240101"])[0]
             snapshot = f"http://web.archive.invalid/web/{stamp}000000/{url}"
             body = ('{"archived_snapshots": {"closest": {"available": true, "status": "200", '
-                    f'"url": "{snapshot}", "timestamp": "{stamp}000000"}}}}').encode()
+                    f'"url": "{snapshot}", "timestamp": "{stamp}000000"}}}}}}').encode()
             return self.send(200, body, ctype="application/json")
         return self.send(404, page("404 Not Found"))
 

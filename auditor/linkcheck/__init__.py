@@ -144,11 +144,13 @@ def verify_urls(urls: list[str], settings: Settings, db: sqlite_utils.Database |
         cached_rows = {r["url"]: r for r in db.query("select * from links")}
     tasks: list[Task] = []
     for url in dict.fromkeys(urls):
-        why = _skip_reason(url, settings)
+        target = remapped(url, remap)
+        # What is fetched is the remapped URL; exclusions may name either form.
+        why = _skip_reason(target, settings) or (_skip_reason(url, settings) if "excluded" in (
+            _skip_reason(url, settings) or "") else None)
         if why:
             run.records[url] = LinkRecord(url, "skipped", why, error=why, raw_outcome="skipped")
             continue
-        target = remapped(url, remap)
         row = cached_rows.get(url)
         checked_at = parse_iso(row["checked_at"]) if row else None
         if (row and row["outcome"] in ("ok", "redirected") and checked_at and now - checked_at < cache_age

@@ -195,6 +195,8 @@ def fetch(url: str, policy: Policy) -> Fetch:
     finally:
         WATCHDOG.cancel(ticket)
         _local.state = None
+        # The check closes its sockets below, so no pooled connection may outlive it.
+        _manager().clear()
         for s in sockets:
             try:
                 s.close()
@@ -244,7 +246,6 @@ def _follow(url: str, policy: Policy, result: Fetch, method: str, started: float
             _describe_error(result, exc, expired, policy)
             return result
         finally:
-            resp.release_conn()
             resp.close()
     result.error_kind, result.error = "redirects", f"more than {policy.max_redirects} redirects"
     return result
