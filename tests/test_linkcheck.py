@@ -171,14 +171,14 @@ def test_slow_host_does_not_stall_the_others(server: LinkServer) -> None:
     """Round-robin scheduling: a fast host's URLs finish while a slow host is still busy."""
     slow = LinkServer(delay=0.5).start()
     try:
-        finished: list[tuple[str, float]] = []
-        start = time.monotonic()
+        finished: list[str] = []
         tasks = [Task(f"{slow.base}/ok/{i}", f"slow{i}") for i in range(4)]
         tasks += [Task(f"{server.base}/ok/{i}", f"fast{i}") for i in range(6)]
         check_all(tasks, Policy(allow_private=True), per_host=1, concurrency=4,
-                  progress=lambda key, f: finished.append((key, time.monotonic() - start)))
-        fast_done = max(t for k, t in finished if k.startswith("fast"))
-        assert fast_done < 0.5
+                  progress=lambda key, f: finished.append(key))
+        # Every fast URL is done before the slow host has answered even its first request.
+        first_slow = next(i for i, k in enumerate(finished) if k.startswith("slow"))
+        assert all(k.startswith("slow") for k in finished[first_slow:])
     finally:
         slow.stop()
 
