@@ -1,0 +1,265 @@
+"""The command line through CliRunner: exit codes, formats, configuration, bad input, what changed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from auditor.cli import cli
+from conftest import REFERENCES, ROOT
+
+SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+CLEAN = """Realisme (Ford 2009).
+
+## Daftar Pustaka
+
+- Ford, Arthur P. 2009. *Denting The Hub*. Alabama: Air University.
+"""
+WARN_ONLY = """Realisme (Ford 2009).
+
+## Daftar Pustaka
+
+- Ford, Arthur P. 2009. *Denting The Hub*. Alabama: Air University.
+- Kitchen, Nicholas. 2010. *Systemic Pressures*. London.
+"""
+ERROR = """Realisme (Forrd 2009).
+
+## Daftar Pustaka
+
+- Ford, Arthur P. 2009. *Denting The Hub*. Alabama: Air University.
+"""
+
+
+def invoke(*args: str, cwd: Path | None = None):
+    runner = CliRunner()
+    return runner.invoke(cli, list(args), catch_exceptions=False)
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    p = folder / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("text,fail_on,code", [
+    (CLEAN, "error", 0), (WARN_ONLY, "error", 0), (WARN_ONLY, "warning", 1), (ERROR, "error", 1),
+    (ERROR, "never", 0), (CLEAN, "info", 0),
+])
+def test_exit_codes_follow_fail_on(tmp_path: Path, text: str, fail_on: str, code: int) -> None:
+    """0 when nothing is at or above --fail-on, 1 when something is."""
+    doc = write(tmp_path, "paper.md", text)
+    result = invoke("audit", str(doc), "--db", str(tmp_path / "a.db"), "--no-html", "--fail-on", fail_on)
+    assert result.exit_code == code, result.output
+
+
+def test_usage_error_exits_2(tmp_path: Path) -> None:
+    """A bad option is a usage error: exit 2."""
+    result = CliRunner().invoke(cli, ["audit", "--fail-on", "sometimes"])
+    assert result.exit_code == 2
+
+
+def test_nothing_readable_exits_2(tmp_path: Path) -> None:
+    """When no document can be read the exit code is 2 and each file is named."""
+    empty = write(tmp_path, "empty.md", "")
+    result = CliRunner().invoke(cli, ["audit", str(empty), str(tmp_path / "missing.md"), "--db",
+                                      str(tmp_path / "a.db"), "--no-html"])
+    assert result.exit_code == 2
+    assert "empty.md: the file is empty" in result.output
+    assert "missing.md: no such file" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_one_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
+    """A binary file gets one clear message while the other documents are audited."""
+    (tmp_path / "scan.txt").write_bytes(b"\x00\x01\x02binary" * 50)
+    write(tmp_path, "paper.md", CLEAN)
+    result = CliRunner().invoke(cli, ["audit", str(tmp_path), "--db", str(tmp_path / "a.db"), "--no-html"])
+    assert result.exit_code == 0
+    assert result.output.count("Error:") == 1 and "scan.txt: looks like a binary file" in result.output
+    assert "paper.md: 1 entries, 1 citations" in result.output
+
+
+def test_bad_configuration_exits_2(tmp_path: Path) -> None:
+    """Unknown keys and rule names are configuration errors with a clear message."""
+    doc = write(tmp_path, "paper.md", CLEAN)
+    write(tmp_path, "auditor.toml", 'select = ["uncited-entri"]\n')
+    result = CliRunner().invoke(cli, ["audit", str(doc), "--db", str(tmp_path / "a.db"), "--no-html"])
+    assert result.exit_code == 2
+    assert "unknown rule 'uncited-entri' (did you mean 'uncited-entry'?)" in result.output
+    write(tmp_path, "auditor.toml", "colour = true\n")
+    result = CliRunner().invoke(cli, ["audit", str(doc), "--db", str(tmp_path / "a.db"), "--no-html"])
+    assert result.exit_code == 2 and "unknown key(s) colour" in result.output
+
+
+def test_unusable_database_exits_2(tmp_path: Path) -> None:
+    """A database path that is not a database is an input error, and the file is left alone."""
+    doc = write(tmp_path, "paper.md", CLEAN)
+    bad = write(tmp_path, "not.db", "this is not sqlite " * 100)
+    result = CliRunner().invoke(cli, ["audit", str(doc), "--db", str(bad), "--no-html"])
+    assert result.exit_code == 2 and "not an audit database" in result.output
+    assert bad.read_text(encoding="utf-8").startswith("this is not sqlite")
+
+
+def test_json_output_is_versioned(tmp_path: Path) -> None:
+    """--format json prints the documented layout with a schema version."""
+    doc = write(tmp_path, "paper.md", ERROR)
+    result = invoke("audit", str(doc), "--db", str(tmp_path / "a.db"), "--no-html", "--format", "json")
+    data = json.loads(result.output)
+    assert data["schema_version"] == "1.0" and data["tool"]["name"] == "citation-auditor"
+    finding = data["documents"][0]["findings"][0]
+    assert set(finding) == {"rule", "severity", "line", "column", "message", "suggestion", "fingerprint", "suppressed"}
+    assert finding["rule"] == "unresolved-citation" and finding["line"] == 1
+
+
+def test_sarif_output_validates_against_the_official_schema(tmp_path: Path) -> None:
+    """--format sarif writes SARIF 2.1.0 that validates against the OASIS schema."""
+    if not SARIF_SCHEMA.exists():
+        pytest.skip("the SARIF schema from ../shared is not present")
+    out = tmp_path / "audit.sarif"
+    result = invoke("audit", str(REFERENCES), "--db", str(tmp_path / "a.db"), "--no-html", "--format", "sarif",
+                    "-o", str(out), "--fail-on", "never")
+    assert result.exit_code == 0
+    sarif = json.loads(out.read_text(encoding="utf-8"))
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.validate(sarif, schema)
+    results = sarif["runs"][0]["results"]
+    assert len(results) > 50
+    first = results[0]
+    assert first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith(".txt")
+    assert sarif["runs"][0]["tool"]["driver"]["rules"][first["ruleIndex"]]["id"] == first["ruleId"]
+
+
+def test_github_annotations(tmp_path: Path) -> None:
+    """--format github prints workflow commands with file, line and an escaped message."""
+    doc = write(tmp_path, "paper.md", ERROR)
+    result = invoke("audit", str(doc), "--db", str(tmp_path / "a.db"), "--no-html", "--format", "github")
+    line = result.output.splitlines()[0]
+    assert line.startswith(f"::error file={doc},line=1,col=")
+    assert "title=unresolved-citation::" in line and "Forrd 2009" in line
+
+
+def test_text_output_groups_by_document(tmp_path: Path) -> None:
+    """Text output has a header per document and a line per finding with the fix."""
+    doc = write(tmp_path, "paper.md", ERROR)
+    result = invoke("audit", str(doc), "--db", str(tmp_path / "a.db"), "--no-html")
+    lines = result.output.splitlines()
+    assert lines[0] == f"{doc}: 1 entries, 1 citations, findings: 1 errors, 0 warnings, 0 info"
+    assert lines[1].startswith(f"  {doc}:1:11: error   unresolved-citation:")
+    assert lines[2].startswith("      fix: ")
+
+
+def test_default_paths_are_the_demo_references(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no arguments, references/ is audited into reports/audit.db and reports/index.html."""
+    shutil.copytree(REFERENCES, tmp_path / "references")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["audit", "--fail-on", "never"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "reports" / "audit.db").exists() and (tmp_path / "reports" / "index.html").exists()
+    assert "004_5a448dbc96d01709.txt: 62 entries, 110 citations" in result.output
+    assert "README" not in result.output
+
+
+def test_configuration_round_trip(tmp_path: Path) -> None:
+    """Settings in pyproject.toml found by walking up are applied: selection, severities, per-path ignores."""
+    project = tmp_path / "project"
+    docs = project / "docs" / "drafts"
+    docs.mkdir(parents=True)
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.auditor]\nignore = ["bibliography-order"]\nfail-on = "warning"\n\n'
+        '[tool.auditor.severity]\nuncited-entry = "info"\n\n'
+        '[tool.auditor.per-path-ignores]\n"docs/drafts/skip-*.md" = ["unresolved-citation"]\n', encoding="utf-8")
+    write(docs, "paper.md", WARN_ONLY)
+    write(docs, "skip-me.md", ERROR)
+    result = invoke("audit", str(docs), "--db", str(tmp_path / "a.db"), "--no-html", "--format", "json")
+    data = {Path(d["path"]).name: d for d in json.loads(result.output)["documents"]}
+    uncited = [f for f in data["paper.md"]["findings"] if f["rule"] == "uncited-entry"]
+    assert uncited and uncited[0]["severity"] == "info"
+    assert not [f for f in data["skip-me.md"]["findings"] if f["rule"] == "unresolved-citation"]
+    assert result.exit_code == 0  # only info findings remain, and fail-on is warning
+    result = invoke("audit", str(docs), "--db", str(tmp_path / "a.db"), "--no-html", "--select", "entries,citations",
+                    "--format", "json")
+    rules = {f["rule"] for d in json.loads(result.output)["documents"] for f in d["findings"]}
+    assert rules == {"uncited-entry"}
+    result = invoke("audit", str(docs), "--db", str(tmp_path / "a.db"), "--no-html", "--select", "citations",
+                    "--ignore", "uncited-entry", "--format", "json")
+    assert all(not d["findings"] for d in json.loads(result.output)["documents"])
+
+
+def test_inline_ignore_comment_suppresses_and_keeps_the_finding(tmp_path: Path) -> None:
+    """<!-- auditor-ignore: rule --> suppresses that finding on the next line; it stays stored, marked."""
+    text = WARN_ONLY.replace("- Kitchen", "<!-- auditor-ignore: uncited-entry -->\n- Kitchen")
+    doc = write(tmp_path, "paper.md", text)
+    result = invoke("audit", str(doc), "--db", str(tmp_path / "a.db"), "--no-html", "--format", "json",
+                    "--fail-on", "warning")
+    findings = json.loads(result.output)["documents"][0]["findings"]
+    assert [(f["rule"], f["suppressed"]) for f in findings] == [("uncited-entry", True)]
+    assert result.exit_code == 0
+
+
+def test_diff_sees_one_new_and_one_fixed_finding_after_an_edit(tmp_path: Path) -> None:
+    """Moving lines changes no fingerprint; fixing one citation and breaking another gives 1 new, 1 fixed."""
+    before = """Pertama (Ford 2009).
+
+Kedua (Kitchen 2011).
+
+Ketiga (Rosyidin 2010).
+
+## Daftar Pustaka
+
+- Ford, Arthur P. 2009. *Denting The Hub*. Alabama.
+- Kitchen, Nicholas. 2010. *Systemic Pressures*. London.
+- Rosyidin, Mohamad. 2010. *Integrasi*. Global.
+"""
+    after = """Pendahuluan baru yang menggeser semua baris ke bawah.
+
+Tambahan paragraf.
+
+Kedua (Kitchen 2010).
+
+Pertama (Ford 2008).
+
+Ketiga (Rosyidin 2010).
+
+## Daftar Pustaka
+
+- Ford, Arthur P. 2009. *Denting The Hub*. Alabama.
+- Kitchen, Nicholas. 2010. *Systemic Pressures*. London.
+- Rosyidin, Mohamad. 2010. *Integrasi*. Global.
+"""
+    doc = write(tmp_path, "paper.md", before)
+    db = str(tmp_path / "a.db")
+    invoke("audit", str(doc), "--db", db, "--no-html")
+    doc.write_text(after, encoding="utf-8")
+    result = invoke("audit", str(doc), "--db", db, "--no-html")
+    assert "Since run 1: 1 new, 1 fixed" in result.output
+    diff = invoke("diff", "--db", db, "--format", "json")
+    data = json.loads(diff.output)
+    assert [(f["rule"], f["line"]) for f in data["new"]] == [("citation-year-mismatch", 7)]
+    assert "Ford 2008" in data["new"][0]["message"]
+    assert [(f["rule"], f["line"]) for f in data["fixed"]] == [("citation-year-mismatch", 3)]
+    explicit = invoke("diff", "1", "2", "--db", db)
+    assert explicit.output.startswith("Run 1 → run 2: 1 new, 1 fixed")
+
+
+def test_report_command_renders_the_latest_run(tmp_path: Path) -> None:
+    """`auditor report` re-renders the HTML report from the database."""
+    doc = write(tmp_path, "paper.md", ERROR)
+    invoke("audit", str(doc), "--db", str(tmp_path / "a.db"), "--no-html")
+    result = invoke("report", "--db", str(tmp_path / "a.db"), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0 and (tmp_path / "out" / "index.html").exists()
+    missing = CliRunner().invoke(cli, ["report", "--db", str(tmp_path / "none.db")])
+    assert missing.exit_code == 2 and "no such database" in missing.output
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    """`python -m auditor --version` works."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "auditor", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith("auditor, version ")
