@@ -119,13 +119,20 @@ def list_rules(fmt: str) -> str:
     return "\n".join(f"{r.name:<{width}}  {r.severity.value:<7}  {r.description}" for r in RULES.values())
 
 
-def render_report(db_path: str, out_dir: str, run_id: int | None) -> Path:
-    from auditor.report import render_html
-    from auditor.store import latest_run_id, open_db
+def _existing_db(db_path: str, hint: str):  # type: ignore[no-untyped-def]
+    """Open a database that must already exist (reading commands never create one)."""
+    from auditor.store import open_db
 
     if not Path(db_path).exists():
-        raise AuditorError(f"{db_path}: no such database; run 'auditor audit' first")
-    db = open_db(db_path)
+        raise AuditorError(f"{db_path}: no such database; {hint}")
+    return open_db(db_path)
+
+
+def render_report(db_path: str, out_dir: str, run_id: int | None) -> Path:
+    from auditor.report import render_html
+    from auditor.store import latest_run_id
+
+    db = _existing_db(db_path, "run 'auditor audit' first")
     run = run_id or latest_run_id(db)
     if run is None:
         raise AuditorError(f"{db_path}: the database holds no completed run")
@@ -137,30 +144,24 @@ def render_report(db_path: str, out_dir: str, run_id: int | None) -> Path:
 def run_links(db_path: str, *, older_than: str | None, fmt: str, archive: bool, allow_private: bool,
               remap: list[tuple[str, str]], config_path: str | None, now: dt.datetime | None = None) -> int:
     from auditor.linkcheck import recheck_links
-    from auditor.store import open_db
 
-    if not Path(db_path).exists():
-        raise AuditorError(f"{db_path}: no such database; run 'auditor audit --check-links' first")
+    db = _existing_db(db_path, "run 'auditor audit --check-links' first")
     settings = load_settings(Path(config_path)) if config_path else load_settings(find_config(Path(db_path)))
-    db = open_db(db_path)
     return recheck_links(db, settings, older_than=older_than, fmt=fmt, archive=archive,
                          allow_private=allow_private, remap=remap, now=now)
 
 
 def diff_runs(db_path: str, old_run: int | None, new_run: int | None, fmt: str) -> str:
     from auditor import output as out
-    from auditor.store import latest_run_id, open_db, previous_run_id
+    from auditor.store import latest_run_id, previous_run_id
 
-    if not Path(db_path).exists():
-        raise AuditorError(f"{db_path}: no such database")
-    db = open_db(db_path)
-    new = new_run or latest_run_id(db)
-    if new is None:
+    db = _existing_db(db_path, "run 'auditor audit' first")
+    latest = latest_run_id(db)
+    if latest is None:
         raise AuditorError(f"{db_path}: the database holds no completed run")
-    old = old_run if old_run is not None and new_run is not None else (
-        old_run if old_run is not None and new_run is None and False else None)
-    if old_run is not None and new_run is None:
-        old, new = old_run, latest_run_id(db) or old_run
+    # `diff` compares the latest run with the one before; `diff A` compares A with the latest; `diff A B`, A with B.
+    new = new_run if new_run is not None else latest
+    old = old_run
     if old is None:
         old = previous_run_id(db, new)
     if old is None:

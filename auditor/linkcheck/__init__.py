@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from rapidfuzz import fuzz
 from auditor.config import Settings
 from auditor.linkcheck.classify import PageInfo, Verdict, classify, page_info
 from auditor.linkcheck.client import Fetch, Policy, fetch
-from auditor.linkcheck.scheduler import Task, check_all
+from auditor.linkcheck.scheduler import Task, check_all, check_all_processes
 from auditor.model import Entry, Finding, PartialDate
 from auditor.parsing.text import name_key
 from auditor.parsing.urls import url_problem
@@ -168,10 +169,17 @@ def verify_urls(urls: list[str], settings: Settings, db: sqlite_utils.Database |
         if show_progress and sys.stderr.isatty() and len(tasks) > 5:
             bar = click.progressbar(length=len(tasks), label="Checking links", file=sys.stderr)
             bar.__enter__()
+        processes = worker_processes(len(tasks))
+        progress = (lambda key, f: bar.update(1)) if bar else None
         try:
-            results = check_all(tasks, policy, per_host=settings.links.per_host,
-                                concurrency=settings.links.concurrency, retries=settings.links.retries,
-                                progress=(lambda key, f: bar.update(1)) if bar else None, fetcher=_fetch_and_read)
+            if processes > 1:
+                results = check_all_processes(tasks, policy, processes=processes, per_host=settings.links.per_host,
+                                              concurrency=settings.links.concurrency, retries=settings.links.retries,
+                                              progress=progress, fetcher=_fetch_and_read)
+            else:
+                results = check_all(tasks, policy, per_host=settings.links.per_host,
+                                    concurrency=settings.links.concurrency, retries=settings.links.retries,
+                                    progress=progress, fetcher=_fetch_and_read)
         finally:
             if bar:
                 bar.__exit__(None, None, None)
@@ -180,6 +188,19 @@ def verify_urls(urls: list[str], settings: Settings, db: sqlite_utils.Database |
             run.records[task.key] = _record(task.key, task.url, f)
             run.checked += 1
     return run
+
+
+def worker_processes(count: int) -> int:
+    """Worker processes for a batch of checks: one per core for large batches, none for small ones.
+
+    Starting a process costs about a third of a second, worth it only when there is much to parse.
+    """
+    if count < PROCESS_THRESHOLD:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+PROCESS_THRESHOLD = 300
 
 
 def _partial(text: str | None) -> PartialDate | None:

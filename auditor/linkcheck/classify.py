@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-from auditor.linkcheck.client import Fetch
+from auditor.linkcheck.client import Fetch, front_page_of
 from auditor.model import PartialDate
 from auditor.parsing.dates import find_dates
 
@@ -186,22 +186,6 @@ class Verdict:
     final_url: str | None = None
 
 
-def _segments(url: str) -> list[str]:
-    return [s for s in urlsplit(url).path.split("/") if s]
-
-
-def redirected_to_front(original: str, final: str) -> bool:
-    """A deep link that lands on the site's home page or a section front (soft 404)."""
-    a, b = urlsplit(original), urlsplit(final)
-    if (a.hostname or "").removeprefix("www.") != (b.hostname or "").removeprefix("www."):
-        return False
-    orig, fin = _segments(original), _segments(final)
-    deep = len(orig) >= 2 or (len(orig) == 1 and len(orig[0]) > 12)
-    if not deep or len(fin) >= len(orig):
-        return False
-    return orig[: len(fin)] == fin and len(fin) <= 1
-
-
 def same_page(a: str, b: str) -> bool:
     def norm(u: str) -> str:
         p = urlsplit(u)
@@ -227,6 +211,8 @@ def classify(f: Fetch, info: PageInfo | None = None) -> Verdict:
         return Verdict("error", f.error or f.error_kind)
     status = f.status or 0
     final = f.final_url or f.url
+    if f.landed_on_front:
+        return Verdict("soft-404", f"the link now leads to {final}", final)
     challenge = f.headers.get("cf-mitigated") == "challenge"
     small_page = info is not None and 0 < len(info.text) < 1500
     if not challenge and f.body and (status in (401, 403, 429, 502, 503) or small_page):
@@ -241,7 +227,7 @@ def classify(f: Fetch, info: PageInfo | None = None) -> Verdict:
     if status >= 400:
         return Verdict("error", f"HTTP {status}", final)
     if 200 <= status < 300:
-        if f.hops and redirected_to_front(f.url, final):
+        if f.hops and front_page_of(f.url, final):
             return Verdict("soft-404", f"the link now leads to {final}", final)
         if info is not None and _looks_missing(info):
             return Verdict("soft-404", "the page says it was not found", final)

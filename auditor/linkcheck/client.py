@@ -40,6 +40,7 @@ class Policy:
     allow_private: bool = False
     user_agent: str = USER_AGENT
     head: bool = False
+    stop_at_front: bool = True
 
 
 @dataclass
@@ -63,6 +64,23 @@ class Fetch:
     error: str | None = None
     elapsed_ms: int = 0
     method: str = "GET"
+    landed_on_front: bool = False
+
+
+def _segments(url: str) -> list[str]:
+    return [s for s in urlsplit(url).path.split("/") if s]
+
+
+def front_page_of(original: str, final: str) -> bool:
+    """Whether final is the home page or a section front above the deep link original (a soft 404)."""
+    a, b = urlsplit(original), urlsplit(final)
+    if (a.hostname or "").removeprefix("www.") != (b.hostname or "").removeprefix("www."):
+        return False
+    orig, fin = _segments(original), _segments(final)
+    deep = len(orig) >= 2 or (len(orig) == 1 and len(orig[0]) > 12)
+    if not deep or len(fin) >= len(orig):
+        return False
+    return orig[: len(fin)] == fin and len(fin) <= 1
 
 
 def is_private(ip: str) -> bool:
@@ -195,8 +213,10 @@ def fetch(url: str, policy: Policy) -> Fetch:
     finally:
         WATCHDOG.cancel(ticket)
         _local.state = None
-        # The check closes its sockets below, so no pooled connection may outlive it.
-        _manager().clear()
+        if result.error_kind is not None or expired.is_set():
+            # A failed check may leave a half-open connection in the pool; the sockets are closed
+            # below, so drop the pools rather than let a later check reuse a dead connection.
+            _manager().clear()
         for s in sockets:
             try:
                 s.close()
@@ -238,6 +258,12 @@ def _follow(url: str, policy: Policy, result: Fetch, method: str, started: float
             if resp.status in REDIRECTS and resp.headers.get("location"):
                 result.hops.append(Hop(current, resp.status))
                 current = urljoin(current, resp.headers["location"].strip())
+                if policy.stop_at_front and front_page_of(url, current):
+                    # A deep link sent to the home page or a section front: that is the answer (a
+                    # soft 404); fetching the home page would tell nothing more.
+                    result.final_url = current
+                    result.landed_on_front = True
+                    return result
                 continue
             if method == "GET":
                 _read_body(resp, result, policy, expired)

@@ -125,3 +125,80 @@ def check_all(tasks: list[Task], policy: Policy, per_host: int = 2, concurrency:
                 if progress:
                     progress(task.key, result)
     return results
+
+
+_progress_queue = None
+
+
+def _init_worker(q) -> None:  # type: ignore[no-untyped-def]
+    """Start a forked worker with fresh thread state: locks held by the parent's threads stay behind."""
+    global _progress_queue
+    from auditor.linkcheck import client
+
+    _progress_queue = q
+    client.WATCHDOG = client.Watchdog()
+    client._local = client.threading.local()
+
+
+def _check_group(tasks: list[Task], policy: Policy, per_host: int, concurrency: int, retries: int,
+                 fetcher: Callable[[str, Policy], Fetch]) -> dict[str, Fetch]:
+    q = _progress_queue
+    return check_all(tasks, policy, per_host=per_host, concurrency=concurrency, retries=retries, fetcher=fetcher,
+                     progress=(lambda key, f: q.put(key)) if q is not None else None)
+
+
+def partition_hosts(tasks: list[Task], groups: int) -> list[list[Task]]:
+    """Split the tasks into groups of whole hosts with about the same number of tasks each."""
+    by_host: dict[str, list[Task]] = {}
+    for t in tasks:
+        by_host.setdefault(host_of(t.url), []).append(t)
+    buckets: list[list[Task]] = [[] for _ in range(groups)]
+    for host_tasks in sorted(by_host.values(), key=len, reverse=True):
+        min(buckets, key=len).extend(host_tasks)
+    return [b for b in buckets if b]
+
+
+def check_all_processes(tasks: list[Task], policy: Policy, *, processes: int, per_host: int = 2,
+                        concurrency: int = 16, retries: int = 2,
+                        progress: Callable[[str, Fetch | None], None] | None = None,
+                        fetcher: Callable[[str, Policy], Fetch] = fetch) -> dict[str, Fetch]:
+    """check_all spread over worker processes, each owning whole hosts, so that parsing and HTTP use every core.
+
+    The per-host cap holds because a host's URLs all go to one process; the global cap is shared out.
+    """
+    groups = partition_hosts(tasks, processes)
+    if len(groups) < 2:
+        return check_all(tasks, policy, per_host=per_host, concurrency=concurrency, retries=retries,
+                         progress=progress, fetcher=fetcher)
+    import multiprocessing
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork starts a worker in milliseconds; _init_worker replaces the state the parent's threads may hold.
+    ctx = multiprocessing.get_context("fork")
+    q = ctx.Queue()
+    done = threading.Event()
+
+    def relay() -> None:
+        while not done.is_set():
+            try:
+                key = q.get(timeout=0.2)
+            except Exception:
+                continue
+            if progress:
+                progress(key, None)
+
+    relay_thread = threading.Thread(target=relay, daemon=True)
+    relay_thread.start()
+    results: dict[str, Fetch] = {}
+    share = max(per_host, concurrency // len(groups))
+    try:
+        with ProcessPoolExecutor(max_workers=len(groups), mp_context=ctx, initializer=_init_worker,
+                                 initargs=(q,)) as pool:
+            futures = [pool.submit(_check_group, g, policy, per_host, share, retries, fetcher) for g in groups]
+            for future in futures:
+                results.update(future.result())
+    finally:
+        done.set()
+        relay_thread.join(1)
+    return results
