@@ -50,7 +50,8 @@ def parse_document(doc: Document) -> ParsedDocument:
         # No list at all: bracketed numbers may still be note markers that point at nothing.
         probe = find_citations(paragraphs, numbered=True, notes=False)
         numbered = len({c.number for c in probe if c.number is not None}) >= 2
-    citations = find_citations(paragraphs, numbered=numbered, notes=notes)
+    note_numbers = {e.number for e in entries if e.is_footnote and e.number is not None}
+    citations = find_citations(paragraphs, numbered=numbered, notes=notes, note_numbers=note_numbers)
     parsed = ParsedDocument(doc, kept, entries, citations, paragraphs, numbered=numbered or notes)
     match_citations(parsed)
     return parsed

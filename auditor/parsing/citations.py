@@ -116,7 +116,11 @@ def _page_break(text: list[str], line: str) -> bool:
     return bool(previous) and previous[-1] not in ".!?:”\"')" and nxt[:1].islower()
 
 
-def find_citations(paragraphs: list[Paragraph], numbered: bool, notes: bool) -> list[Citation]:
+GLUED = re.compile(r"(?<=[^\W\d_][.,;:!?”\"’')])(?P<body>\d{1,3})(?=[\s\[(]|$)")
+
+
+def find_citations(paragraphs: list[Paragraph], numbered: bool, notes: bool,
+                   note_numbers: set[int] | None = None) -> list[Citation]:
     """Every citation item in the paragraphs, in text order."""
     found: list[Citation] = []
     for para in paragraphs:
@@ -124,6 +128,8 @@ def find_citations(paragraphs: list[Paragraph], numbered: bool, notes: bool) -> 
         items.extend(_parenthetical(para))
         if numbered or notes:
             items.extend(_numbered(para, brackets=numbered or notes, notes=notes))
+        if notes and note_numbers:
+            items.extend(_glued(para, note_numbers, items))
         items.sort(key=lambda c: c.offset)
         found.extend(items)
     for i, c in enumerate(found):
@@ -390,6 +396,17 @@ def _numbered(para: Paragraph, brackets: bool, notes: bool) -> list[Citation]:
             body_start = m.start("body")
             for value, pos in _expand(m.group("body"), body_start):
                 out.append(_number_citation(para, value, pos, m.group(0), m.start()))
+    return out
+
+
+def _glued(para: Paragraph, note_numbers: set[int], taken: list[Citation]) -> list[Citation]:
+    """Note numbers written as plain digits after punctuation, as PDF text leaves them: "pesat.2"."""
+    out = []
+    used = {c.offset for c in taken}
+    for m in GLUED.finditer(para.text):
+        value = int(m.group("body"))
+        if value in note_numbers and m.start() not in used:
+            out.append(_number_citation(para, value, m.start(), m.group(0), m.start()))
     return out
 
 

@@ -193,6 +193,11 @@ def parse_entry(raw: str) -> Entry:
     if DANGLING_ACCESS.search(plain) and not entry.urls:
         entry.dangling_access = True
     plain = " ".join(plain.split())
+    # "Sukma, Op. Cit., 60.": the author may come first.
+    lead = re.match(r"^(?P<who>[^,.;:\d]{2,60}),\s*(?=(?:op|loc)\.?\s*cit)", plain, re.I)
+    who = lead.group("who").strip() if lead else ""
+    if lead:
+        plain = plain[lead.end():]
     for kind, pattern in NOTE_KINDS:
         m = pattern.match(plain)
         if m:
@@ -200,9 +205,10 @@ def parse_entry(raw: str) -> Entry:
             rest = plain[m.end():].strip(" ,.;:")
             # Op. Cit., Al Jazeera → the author the note points back to.
             rest = re.split(r"[,;]\s*(?:hlm|h|p|pp|hal|halaman|page)\b\.?", rest, maxsplit=1, flags=re.I)[0]
-            entry.author_text = rest.strip(" ,.;:") if not re.fullmatch(r"[\d\s\-–.,]*", rest) else ""
+            entry.author_text = who or (rest.strip(" ,.;:") if not re.fullmatch(r"[\d\s\-–.,]*", rest) else "")
             return entry
     _parse_fields(entry, plain)
+    _authors_before_title(entry, body)
     entry.published = _publication_date(plain, entry.year)
     if entry.year is None and entry.published is not None:
         entry.year = str(entry.published.year)
@@ -270,6 +276,27 @@ def _parse_fields(entry: Entry, plain: str) -> None:
         container = (after[:end] if end is not None else after).strip(" .,")
         container = re.sub(rf"\(?\b{YEAR_TOKEN}\b\)?[.,]?\s*$", "", container, flags=re.I).strip(" .,")
         entry.container = container or None
+
+
+TITLE_MARK = re.compile(r"(?<![*\w])\*(?!\*)[^*]+\*(?!\*)|(?<!\w)_(?!_)[^_]+_(?!\w)|“[^”]+”|(?<![\w])\"[^\"]+\"")
+
+
+def _authors_before_title(entry: Entry, body: str) -> None:
+    """Chicago-style "Rizal Sukma, *Islam in …* (London: Routledge, 2003)": the author ends where the
+    italic or quoted title begins, when the year came too late to mark it."""
+    if entry.author_text and len(entry.author_text) <= 80 and "(" not in entry.author_text:
+        return
+    m = TITLE_MARK.search(body)
+    if not m:
+        return
+    lead = " ".join(strip_markdown(body[: m.start()]).split())
+    lead = URL_SPAN.sub(" ", lead).strip()
+    if 2 <= len(lead) <= 80 and lead[-1:] in ",." and not re.search(r"\d{4}", lead):
+        entry.author_text = lead.strip(" ,.")
+        entry.authors = split_authors(entry.author_text)
+        title = strip_markdown(m.group(0)).strip(' *_“”".,')
+        if title:
+            entry.title = title
 
 
 def split_authors(text: str) -> list[str]:
