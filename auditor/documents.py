@@ -217,9 +217,14 @@ BLOCKS = ["p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dd", "dt",
 
 def html_to_lines(text: str) -> list[str]:
     """Render HTML as text lines placed at the source line where each block starts."""
-    from bs4 import BeautifulSoup
+    import warnings
 
-    soup = BeautifulSoup(text, "html.parser")
+    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+
+    with warnings.catch_warnings():
+        # A tiny HTML file may look like a file name to BeautifulSoup; it is still the document.
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(text, "html.parser")
     total = len(LINE_BREAK.split(text))
     lines = [""] * total
     for tag in soup(["script", "style", "noscript", "template"]):

@@ -136,9 +136,8 @@ def match_citations(parsed: ParsedDocument) -> None:
                 cit.status = "resolved"
             kept.append(cit)
             continue
-        readings = getattr(cit, "readings", None)
-        if readings:
-            _choose_reading(cit, readings, keyed)
+        if cit.readings:
+            _choose_reading(cit, cit.readings, keyed)
         if _match_author_year(cit, keyed) or cit.kind != "author-only":
             kept.append(cit)
     for i, cit in enumerate(kept):

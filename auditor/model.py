@@ -139,6 +139,8 @@ class Citation:
     # resolved, unresolved, ambiguous, year-mismatch, not-first-author, missing-year
     status: str = "unresolved"
     suggestion_index: int | None = None
+    # For narrative citations: the possible starts of the name before "(2005)", for matching to choose.
+    readings: list[tuple[int, list[str], bool, str]] = field(default_factory=list, repr=False)
 
     @property
     def label(self) -> str:

@@ -46,8 +46,8 @@ SENTENCE_WORDS = {
     "previously", "recently", "similarly", "studies", "study", "work", "research", "data", "results",
     "report", "reports", "analysis", "dan", "and", "yang", "ini", "itu", "kemudian", "sementara",
     "sedangkan", "bahkan", "juga", "adapun", "berdasarkan", "mengutip", "dikutip", "dilansir", "kata",
-    "ujar", "if", "but", "so", "unlike", "like", "following", "using", "following", "tulisan", "buku",
-    "artikel", "riset", "kajian", "laporan", "survei", "pendapat", "teori", "konsep", "model", "as",
+    "ujar", "if", "but", "so", "unlike", "like", "following", "using", "tulisan", "buku",
+    "artikel", "riset", "kajian", "laporan", "survei", "pendapat", "teori", "konsep", "model",
     "because", "karena", "sebab", "sehingga", "maka", "jika", "bila", "apabila", "meskipun", "walaupun",
     "indeed", "notably", "importantly", "earlier", "later", "first", "second", "finally", "further",
     "furthermore", "additionally", "nevertheless", "nonetheless", "then", "thereby", "therefore",
@@ -315,27 +315,22 @@ def _narrative(para: Paragraph, start: int, end: int) -> list[Citation]:
             run.insert(0, tok)
             continue
         break
-    while run and (fold(run[0].group(0).rstrip(",.")) in CONNECTORS or run[0].group(0) == "&"
-                   or re.fullmatch(r"(?:et|al\.?|dkk\.?)", run[0].group(0), re.I)):
+    while run and _joiner(run[0].group(0)):
         run.pop(0)
     if not run:
         return []
-    candidates = []
-    for i in range(len(run)):
-        first = run[i].group(0).rstrip(",.")
-        if fold(first) in CONNECTORS or fold(first) in PARTICLES and i + 1 < len(run) and False:
-            continue
-        if fold(first) in CONNECTORS or run[i].group(0) == "&" or re.fullmatch(r"(?:et|al\.?|dkk\.?)", first, re.I):
-            continue
-        candidates.append(i)
-    out: list[Citation] = []
+    # Every word of the run that is not a joiner may start the name: "Menurut Padgett & Morris" gives
+    # three readings; matching keeps the one that names an entry.
     options = []
-    for i in candidates:
-        names_text = before[run[i].start():]
+    for i, tok in enumerate(run):
+        if _joiner(tok.group(0)):
+            continue
+        names_text = before[tok.start():]
         if _valid_names(names_text) or _valid_names(re.sub(r"['’]s\b", "", names_text)):
             options.append((i, names_text))
     if not options:
         return []
+    out: list[Citation] = []
     # Keep every reading; matching picks the one that names an entry, else the last plausible name.
     readings = []
     for i, names_text in options:
@@ -354,9 +349,15 @@ def _narrative(para: Paragraph, start: int, end: int) -> list[Citation]:
             line, col = para.where(pos)
             cit = Citation(0, line, col, year, "narrative", names=default[1], et_al=default[2], year=year,
                            marker=text[start: end + 1], paragraph=para.index, offset=pos, group_start=start)
-        cit.readings = readings  # type: ignore[attr-defined]
+        cit.readings = readings
         out.append(cit)
     return out
+
+
+def _joiner(word: str) -> bool:
+    """A word that joins names but cannot start one: and, dan, &, et al., dkk."""
+    bare = word.rstrip(",.")
+    return fold(bare) in CONNECTORS or word == "&" or bool(re.fullmatch(r"(?:et|al\.?|dkk\.?)", bare, re.I))
 
 
 def _default_reading(readings: list[tuple[int, list[str], bool, str]], before: str) -> tuple[int, list[str], bool]:

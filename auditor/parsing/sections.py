@@ -36,13 +36,10 @@ def heading_text(line: str) -> tuple[str, int] | None:
     if m:
         level = len(m.group(1))
         raw = raw[m.end():]
-    bold = bool(re.fullmatch(r"(\*\*|__).+\1:?", raw))
     text = strip_markdown(raw).strip()
     text = NUMBERING.sub("", text).strip().rstrip(":").strip()
     if not text:
         return None
-    if not level and not bold and text != raw.rstrip(":").strip() and not raw.isupper():
-        pass
     return text, level
 
 
