@@ -5,6 +5,7 @@ The model knows nothing about SQLite or HTML; every stage is a function from the
 
 from __future__ import annotations
 
+import bisect
 import enum
 from dataclasses import dataclass, field
 
@@ -156,18 +157,21 @@ class Paragraph:
 
     index: int
     text: str
-    # For each character of text, (line, column) in the file, both 1-based.
-    positions: list[tuple[int, int]]
+    # Where each line's text starts: (offset in text, line number, column of that offset), 1-based.
+    segments: list[tuple[int, int, int]]
 
     @property
     def first_line(self) -> int:
-        return self.positions[0][0] if self.positions else 0
+        return self.segments[0][1] if self.segments else 0
 
     def where(self, offset: int) -> tuple[int, int]:
-        if not self.positions:
+        """The 1-based (line, column) in the file of a character of the paragraph's text."""
+        if not self.segments:
             return (0, 0)
-        offset = max(0, min(offset, len(self.positions) - 1))
-        return self.positions[offset]
+        offset = max(0, min(offset, len(self.text) - 1))
+        i = bisect.bisect_right(self.segments, (offset, float("inf"), 0)) - 1
+        start, line, column = self.segments[max(i, 0)]
+        return line, column + (offset - start)
 
 
 @dataclass

@@ -166,43 +166,38 @@ def _save_document(db: sqlite_utils.Database, ids: SavedIds, result: DocumentRes
     ids.document_ids[result.path] = document_id
     if parsed is None:
         return
-    entry_ids: dict[int, int] = {}
     cited: dict[int, int] = {}
     for c in parsed.citations:
         if c.entry_index is not None:
             cited[c.entry_index] = cited.get(c.entry_index, 0) + 1
-    entries = db.table("entries")
-    for e in parsed.entries:
-        entry_ids[e.index] = int(entries.insert({
-            "document_id": document_id, "line": e.line, "end_line": e.end_line, "raw": e.raw,
-            "authors": json.dumps(e.authors, ensure_ascii=False), "author_text": e.author_text,
-            "year": e.year, "title": e.title, "container": e.container,
-            "urls": json.dumps(e.urls, ensure_ascii=False), "doi": e.doi,
-            "accessed": e.accessed.iso() if e.accessed else None, "accessed_text": e.accessed_text,
-            "published": e.published.iso() if e.published else None, "kind": e.kind, "number": e.number,
-            "section": e.section, "subsection": e.subsection, "cited_count": cited.get(e.index, 0),
-            "label": e.label,
-        }).last_pk)
-        ids.entry_ids[(result.path, e.index)] = entry_ids[e.index]
-    for e in parsed.entries:
-        if e.refers_to is not None and e.refers_to in entry_ids:
-            entries.update(entry_ids[e.index], {"refers_to": entry_ids[e.refers_to]})
-    links = db.table("entry_links")
-    for e in parsed.entries:
-        for url in e.urls:
-            links.insert({"entry_id": entry_ids[e.index], "url": url})
-    citation_ids: dict[int, int] = {}
-    table = db.table("citations")
-    for c in parsed.citations:
-        citation_ids[c.index] = int(table.insert({
-            "document_id": document_id, "line": c.line, "column": c.column, "raw": c.raw, "kind": c.kind,
-            "authors": json.dumps(c.names, ensure_ascii=False), "year": c.year,
-            "entry_id": entry_ids.get(c.entry_index) if c.entry_index is not None else None,
-            "number": c.number, "status": c.status,
-            "candidates": json.dumps([entry_ids[i] for i in c.candidates if i in entry_ids]),
-            "suggestion_entry_id": entry_ids.get(c.suggestion_index) if c.suggestion_index is not None else None,
-            "marker": c.marker,
-        }).last_pk)
+    # The run holds the write lock since its first insert, so the next ids are ours to assign; rows
+    # then go in batches instead of one statement each.
+    first_entry = _next_id(db, "entries")
+    entry_ids = {e.index: first_entry + i for i, e in enumerate(parsed.entries)}
+    db.table("entries").insert_all(({
+        "id": entry_ids[e.index], "document_id": document_id, "line": e.line, "end_line": e.end_line,
+        "raw": e.raw, "authors": json.dumps(e.authors, ensure_ascii=False), "author_text": e.author_text,
+        "year": e.year, "title": e.title, "container": e.container,
+        "urls": json.dumps(e.urls, ensure_ascii=False), "doi": e.doi,
+        "accessed": e.accessed.iso() if e.accessed else None, "accessed_text": e.accessed_text,
+        "published": e.published.iso() if e.published else None, "kind": e.kind, "number": e.number,
+        "section": e.section, "subsection": e.subsection, "cited_count": cited.get(e.index, 0),
+        "label": e.label, "refers_to": entry_ids.get(e.refers_to) if e.refers_to is not None else None,
+    } for e in parsed.entries), batch_size=500)
+    ids.entry_ids.update({(result.path, i): v for i, v in entry_ids.items()})
+    db.table("entry_links").insert_all(({"entry_id": entry_ids[e.index], "url": url}
+                                        for e in parsed.entries for url in e.urls), batch_size=500)
+    first_citation = _next_id(db, "citations")
+    citation_ids = {c.index: first_citation + i for i, c in enumerate(parsed.citations)}
+    db.table("citations").insert_all(({
+        "id": citation_ids[c.index], "document_id": document_id, "line": c.line, "column": c.column,
+        "raw": c.raw, "kind": c.kind, "authors": json.dumps(c.names, ensure_ascii=False), "year": c.year,
+        "entry_id": entry_ids.get(c.entry_index) if c.entry_index is not None else None,
+        "number": c.number, "status": c.status,
+        "candidates": json.dumps([entry_ids[i] for i in c.candidates if i in entry_ids]),
+        "suggestion_entry_id": entry_ids.get(c.suggestion_index) if c.suggestion_index is not None else None,
+        "marker": c.marker,
+    } for c in parsed.citations), batch_size=500)
     rows = []
     for f in result.findings:
         rows.append({
@@ -215,6 +210,11 @@ def _save_document(db: sqlite_utils.Database, ids: SavedIds, result: DocumentRes
         })
     if rows:
         db.table("findings").insert_all(rows)
+
+
+def _next_id(db: sqlite_utils.Database, table: str) -> int:
+    row = db.execute(f"select coalesce(max(id), 0) + 1 from [{table}]").fetchone()
+    return int(row[0])
 
 
 def latest_run_id(db: sqlite_utils.Database) -> int | None:

@@ -24,19 +24,20 @@ def _snippet(e: Entry) -> str:
     return text if len(text) <= 70 else text[:67] + "…"
 
 
+def _web_urls(e: Entry) -> frozenset[str]:
+    return frozenset(u for u in (normalize_url(x) for x in e.urls if not is_doi_url(x)) if "/" in u.strip("/"))
+
+
 def same_work(a: Entry, b: Entry) -> str | None:
     """Why two entries are the same work, or None."""
     if a.doi and b.doi and a.doi == b.doi:
         return f"the same DOI {a.doi}"
-    urls_a = {normalize_url(u) for u in a.urls if not is_doi_url(u)}
-    urls_b = {normalize_url(u) for u in b.urls if not is_doi_url(u)}
-    shared = {u for u in urls_a & urls_b if "/" in u.strip("/")}
-    if shared:
+    if a.urls and b.urls and _web_urls(a) & _web_urls(b):
         return "the same URL"
     if not a.title or not b.title:
         return None
     ta, tb = name_key(a.title), name_key(b.title)
-    if len(ta) < 12 or fuzz.ratio(ta, tb) < 92:
+    if len(ta) < 12 or abs(len(ta) - len(tb)) > 0.2 * len(ta) or fuzz.ratio(ta, tb, score_cutoff=92) < 92:
         return None
     years_agree = a.year == b.year or a.year in (None, "n.d.") or b.year in (None, "n.d.")
     if not years_agree:

@@ -66,14 +66,17 @@ NAME_WORD = re.compile(r"^(?:\d+[A-Z][\w.'’\-]*|[A-Z\u00C0-\u024F][\w.'’\-]*
 def build_paragraphs(doc: Document, excluded: set[int]) -> list[Paragraph]:
     """Prose blocks of the document outside the reference lists; a page break inside a sentence is joined."""
     paragraphs: list[Paragraph] = []
-    text: list[str] = []
-    positions: list[tuple[int, int]] = []
+    parts: list[str] = []
+    segments: list[tuple[int, int, int]] = []
+    size = 0
 
     def close() -> None:
-        if text:
-            paragraphs.append(Paragraph(len(paragraphs), "".join(text), list(positions)))
-        text.clear()
-        positions.clear()
+        nonlocal size
+        if parts:
+            paragraphs.append(Paragraph(len(paragraphs), "".join(parts), list(segments)))
+        parts.clear()
+        segments.clear()
+        size = 0
 
     blank = False
     for number, line in enumerate(doc.lines, 1):
@@ -84,19 +87,20 @@ def build_paragraphs(doc: Document, excluded: set[int]) -> list[Paragraph]:
         if not line.strip():
             blank = True
             continue
-        starts_block = bool(re.match(r"^\s*(?:#{1,6}\s|[-*+]\s|\d{1,3}[.)]\s|[a-z][.)]\s|\||>|\[(?:Figure|Table))", line))
-        if text and (starts_block or _heading_like(text)):
+        starts_block = bool(BLOCK_START.match(line))
+        if parts and (starts_block or _heading_like(parts)):
             close()
-        elif text and blank and not _page_break(text, line):
+        elif parts and blank and not _page_break(parts, line):
             close()
-        if text:
-            # A page break is kept as a blank line ("\n\n") so that checks can tell it from a wrap.
-            for _ in range(2 if blank else 1):
-                text.append("\n")
-                positions.append(positions[-1])
-        for col, ch in enumerate(line, 1):
-            text.append(ch)
-            positions.append((number, col))
+        if parts:
+            # A page break is kept as a blank line ("\n\n") so that checks can tell it from a wrap; the
+            # newline characters belong to the end of the line before.
+            gap = "\n\n" if blank else "\n"
+            parts.append(gap)
+            size += len(gap)
+        segments.append((size, number, 1))
+        parts.append(line)
+        size += len(line)
         blank = False
         if re.match(r"^\s*#{1,6}\s", line):
             close()
@@ -104,14 +108,16 @@ def build_paragraphs(doc: Document, excluded: set[int]) -> list[Paragraph]:
     return paragraphs
 
 
-def _heading_like(text: list[str]) -> bool:
-    joined = "".join(text)
-    return bool(re.match(r"^\s*#{1,6}\s", joined))
+BLOCK_START = re.compile(r"^\s*(?:#{1,6}\s|[-*+]\s|\d{1,3}[.)]\s|[a-z][.)]\s|\||>|\[(?:Figure|Table))")
 
 
-def _page_break(text: list[str], line: str) -> bool:
+def _heading_like(parts: list[str]) -> bool:
+    return bool(re.match(r"^\s*#{1,6}\s", parts[0]))
+
+
+def _page_break(parts: list[str], line: str) -> bool:
     """A blank line in mid-sentence (PDF page break): previous block unfinished, next starts in lower case."""
-    previous = "".join(text).rstrip()
+    previous = parts[-1].rstrip()
     nxt = line.lstrip()
     return bool(previous) and previous[-1] not in ".!?:”\"')" and nxt[:1].islower()
 
@@ -137,19 +143,27 @@ def find_citations(paragraphs: list[Paragraph], numbered: bool, notes: bool,
     return found
 
 
+BRACKETS = re.compile(r"[()\[\]]")
+
+
 def _balanced_groups(text: str) -> list[tuple[int, int]]:
-    """(start, end) offsets of every innermost-first parenthesised group of reasonable length."""
+    """(start, end) offsets of every parenthesised or bracketed group of reasonable length."""
     groups: list[tuple[int, int]] = []
-    for opening, closing in ("()", "[]"):
-        stack: list[int] = []
-        for i, ch in enumerate(text):
-            if ch == opening:
-                stack.append(i)
-            elif ch == closing and stack:
-                start = stack.pop()
-                if i - start <= 600 and (opening == "(" or not (text[start + 1: i].strip()[:1].isdigit()
-                                                                 or text[i + 1: i + 2] == "(")):
-                    groups.append((start, i))
+    stacks: dict[str, list[int]] = {"(": [], "[": []}
+    for m in BRACKETS.finditer(text):
+        ch, i = m.group(0), m.start()
+        if ch in "([":
+            stacks[ch].append(i)
+            continue
+        stack = stacks["(" if ch == ")" else "["]
+        if not stack:
+            continue
+        start = stack.pop()
+        if i - start > 600:
+            continue
+        if ch == "]" and (text[start + 1: i].strip()[:1].isdigit() or text[i + 1: i + 2] == "("):
+            continue  # numbered citations and Markdown links are not author-year groups
+        groups.append((start, i))
     groups.sort()
     return groups
 

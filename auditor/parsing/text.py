@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -33,12 +34,18 @@ def strip_markdown(text: str) -> str:
     return text
 
 
+COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+@functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
-    """Lower-case ASCII-folded text: "Aragón" and "aragon" fold alike."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    """Lower-case text without diacritics: "Aragón" and "aragon" fold alike."""
+    if text.isascii():
+        return text.casefold()
+    return COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
 
 
+@functools.lru_cache(maxsize=65536)
 def name_key(text: str) -> str:
     """A comparison key for names: folded, punctuation dropped, spaces collapsed."""
     folded = fold(text)

@@ -68,6 +68,7 @@ def is_doi_url(url: str) -> bool:
     return host in ("doi.org", "dx.doi.org", "www.doi.org")
 
 
+@functools.lru_cache(maxsize=8192)
 def normalize_url(url: str) -> str:
     """A comparison key: scheme, `www.`, letter case, escapes, fragment and trailing slash ignored."""
     url = unescape_markdown(url).strip()
