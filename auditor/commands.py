@@ -105,16 +105,47 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
     return exit_code(severities, settings.fail_on)
 
 
+FAMILY_TITLES = {"citations": "Citations against the reference list", "entries": "Entries", "urls": "URLs",
+                 "text": "The text", "links": "Links (with --check-links or `auditor links`)"}
+
+
+def rules_document() -> str:
+    """docs/rules.md: every rule with its severity, what it finds, an example, its message and fix."""
+    from auditor.checks import RULES
+
+    def plain(template: str) -> str:
+        return template.replace("{", "‹").replace("}", "›")
+
+    out = ["# Rules", "",
+           "Every finding carries one of these rule names. Severities are defaults: change them with",
+           "`[tool.auditor.severity]` in `pyproject.toml` or `auditor.toml` (see the README), select or ignore",
+           "rules with `select`/`ignore` or `--select`/`--ignore`. `auditor rules` prints this list;",
+           "`auditor rules --format markdown` writes this page.", "",
+           "| rule | severity | what it finds |", "|---|---|---|"]
+    out += [f"| [`{r.name}`](#{r.name}) | {r.severity.value} | {r.description} |" for r in RULES.values()]
+    out.append("")
+    for family, title in FAMILY_TITLES.items():
+        out += [f"## {title}", ""]
+        for r in RULES.values():
+            if r.family != family:
+                continue
+            fix = plain(r.fix) if r.fix and r.fix != "{fix}" else "depends on the case; the finding says which"
+            out += [f"### {r.name}", "", f"Default severity: **{r.severity.value}**. {r.description}", "",
+                    f"- **Example:** {r.example}", f"- **Message:** {plain(r.message)}", f"- **Fix:** {fix}", ""]
+    out += ["### internal-error", "",
+            "Reported (warning) when a rule itself fails on a document: the run goes on and the other rules",
+            "still report. Please report it as a bug with the document that triggers it.", ""]
+    return "\n".join(out)
+
+
 def list_rules(fmt: str) -> str:
     from auditor.checks import RULES
 
+    if fmt == "markdown":
+        return rules_document()
     if fmt == "json":
         return json.dumps([{"name": r.name, "severity": r.severity.value, "family": r.family,
                             "description": r.description} for r in RULES.values()], indent=2)
-    if fmt == "markdown":
-        rows = ["| rule | severity | family | what it finds |", "|---|---|---|---|"]
-        rows += [f"| `{r.name}` | {r.severity.value} | {r.family} | {r.description} |" for r in RULES.values()]
-        return "\n".join(rows)
     width = max(len(r) for r in RULES)
     return "\n".join(f"{r.name:<{width}}  {r.severity.value:<7}  {r.description}" for r in RULES.values())
 

@@ -29,3 +29,9 @@ def test_rules_command_lists_every_rule_with_its_severity() -> None:
     assert len(lines) == len(RULES)
     for line, rule in zip(lines, RULES.values()):
         assert line.split()[:2] == [rule.name, rule.severity.value]
+
+
+def test_rules_page_is_generated_from_the_catalogue() -> None:
+    """docs/rules.md is exactly what `auditor rules --format markdown` writes, so it cannot go stale."""
+    result = CliRunner().invoke(cli, ["rules", "--format", "markdown"])
+    assert result.output == (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
