@@ -147,7 +147,7 @@ def access_date_in_future(ctx: AuditContext) -> Iterator[Hit]:
 
 @rule("access-year-outlier", severity=Severity.INFO, family="entries",
       description="The access year differs from the year in which most entries of the document were accessed.",
-      message="{entry} was accessed in {year}, while {share} of the entries were accessed in {usual}",
+      message="{entry} was accessed in {year}, while {share} were accessed in {usual}",
       fix="Check the access year; if the source was re-checked, update the other access dates too.",
       example="three \u201cAccessed 2025\u201d among forty \u201cAccessed 2024\u201d.")
 def access_year_outlier(ctx: AuditContext) -> Iterator[Hit]:
@@ -161,7 +161,7 @@ def access_year_outlier(ctx: AuditContext) -> Iterator[Hit]:
     for e in dated:
         if e.accessed and e.accessed.year != usual:
             yield Hit(e.line, {"entry": e.label, "year": e.accessed.year, "usual": usual,
-                               "share": f"{n} of {len(dated)}"}, entry=e)
+                               "share": f"{n} of the {len(dated)} entries with an access date"}, entry=e)
 
 
 def _sort_key(e: Entry) -> str:
