@@ -44,6 +44,12 @@ def entry_keys(entry: Entry) -> EntryKeys:
         return keys
     keys.full.add(compact_key(text))
     keys.full.add(compact_key(_strip_initials(text)))
+    # "Badan Pusat Statistik [BPS]": cited by the name or by the abbreviation.
+    for inner in re.findall(r"[\[(]([^\])]{2,20})[\])]", text):
+        keys.full.add(compact_key(inner))
+    bare = re.sub(r"\s*[\[(][^\])]*[\])]", "", text)
+    if bare != text:
+        keys.full.add(compact_key(bare))
     authors = entry.authors or [text]
     for position, author in enumerate(authors):
         segment = author.split(",")[0] if "," in author else author

@@ -289,7 +289,12 @@ def _author_year_part(para: Paragraph, part: str, offset: int, gstart: int, gend
     years_start = offset + lead + m.end()
     for i, (year, pos) in enumerate(_year_items(ym.group("years"), years_start)):
         start = offset + lead if i == 0 else pos
-        raw = body[: m.end()] + ym.group("years").split(",")[0].strip() if i == 0 else para.text[pos: pos + len(year)]
+        if i == 0:
+            # The citation as written (a nested "[BPS]" was blanked for parsing, not in the text).
+            first_year = ym.group("years").split(",")[0].strip()
+            raw = " ".join(para.text[offset + lead: years_start + len(first_year)].split())
+        else:
+            raw = para.text[pos: pos + len(year)]
         line, col = para.where(start)
         out.append(Citation(0, line, col, " ".join(raw.split()), "author-year", names=names, et_al=et_al,
                             year=year, marker=raw_part.strip(), paragraph=para.index, offset=start,
