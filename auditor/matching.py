@@ -248,3 +248,32 @@ def _year_of(entries: list[Entry], index: int) -> str | None:
         if e.index == index:
             return e.year
     return None
+
+
+def link_notes_to_bibliography(entries: list[Entry]) -> None:
+    """In notes-and-bibliography style, point each note at the bibliography entry of the same work.
+
+    "Rizal Sukma, *Islam in Indonesian Foreign Policy* (London: Routledge, 2003), 45." and
+    "Sukma, Rizal. 2003. *Islam in Indonesian Foreign Policy*." share a family name and a title.
+    """
+    notes = [e for e in entries if e.is_footnote and e.kind == "note"]
+    bibliography = [e for e in entries if not e.is_footnote and e.kind == "reference"]
+    if not notes or not bibliography:
+        return
+    keyed = [(b, entry_keys(b)) for b in bibliography]
+    for note in notes:
+        nk = entry_keys(note)
+        names = nk.full | nk.family | nk.others
+        best, best_score = None, 0.0
+        for b, bk in keyed:
+            if not names & (bk.full | bk.family | bk.others):
+                continue
+            score = 0.0
+            if note.title and b.title:
+                score = fuzz.token_set_ratio(fold(note.title), fold(b.title))
+            if note.year and note.year == b.year:
+                score = max(score, 70.0) + 10
+            if score > best_score:
+                best, best_score = b, score
+        if best is not None and best_score >= 75:
+            note.source = best.index

@@ -97,6 +97,7 @@ class Entry:
     # "reference", "note", "ibid", "op-cit", "loc-cit", "idem" or "fragment".
     kind: str = "reference"
     refers_to: int | None = None  # for Ibid./Op. Cit. notes: the index of the note meant
+    source: int | None = None  # for a note: the bibliography entry of the same work, if the list has one
     dangling_access: bool = False  # ends with "Accessed" and nothing after it
     is_footnote: bool = False
 

@@ -34,6 +34,7 @@ SCHEMA: dict[str, dict[str, type]] = {
         "author_text": str, "year": str, "title": str, "container": str, "urls": str, "doi": str,
         "accessed": str, "accessed_text": str, "published": str, "kind": str, "number": int,
         "section": str, "subsection": str, "refers_to": int, "cited_count": int, "label": str,
+        "source_entry_id": int,
     },
     "citations": {
         "id": int, "document_id": int, "line": int, "column": int, "raw": str, "kind": str, "authors": str,
@@ -183,6 +184,7 @@ def _save_document(db: sqlite_utils.Database, ids: SavedIds, result: DocumentRes
         "published": e.published.iso() if e.published else None, "kind": e.kind, "number": e.number,
         "section": e.section, "subsection": e.subsection, "cited_count": cited.get(e.index, 0),
         "label": e.label, "refers_to": entry_ids.get(e.refers_to) if e.refers_to is not None else None,
+        "source_entry_id": entry_ids.get(e.source) if e.source is not None else None,
     } for e in parsed.entries), batch_size=500)
     ids.entry_ids.update({(result.path, i): v for i, v in entry_ids.items()})
     db.table("entry_links").insert_all(({"entry_id": entry_ids[e.index], "url": url}

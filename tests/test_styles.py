@@ -24,6 +24,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
                            ("Lee, 2018", 9), ("O'Brien & de la Cruz, 2017", 15), ("van Dijk (2013)", 19)], []),
     ("chicago-footnotes.md", 4, [("[1]", 7), ("[2]", 8), ("[3]", 9), ("[4]", 10)], []),
     ("notes-plain-digits.md", 2, [("[2]", 8)], [("unused-footnote", 7)]),
+    ("notes-and-bibliography.md", 6, [("[1]", 5), ("[2]", 6), ("[3]", 7)], [("uncited-entry", 13)]),
 ])
 def test_style(name: str, entries: int, cited: list, findings: list) -> None:
     """Entries split right, citations resolve to the right entry lines, and only expected findings appear."""
@@ -42,3 +43,11 @@ def test_chicago_notes_resolve_ibid_and_author_op_cit() -> None:
     assert notes[1].author_text == "Rizal Sukma" and notes[1].title == "Islam in Indonesian Foreign Policy"
     assert notes[2].refers_to == notes[1].index
     assert notes[4].kind == "op-cit" and notes[4].refers_to == notes[1].index
+
+
+def test_notes_point_at_their_bibliography_entries() -> None:
+    """In notes-and-bibliography style each note is linked to the listed work it cites."""
+    parsed = parse_document(load_document(FIXTURES / "notes-and-bibliography.md"))
+    by_line = {e.line: e for e in parsed.entries}
+    assert by_line[5].source == by_line[12].index and by_line[6].source == by_line[11].index
+    assert by_line[7].refers_to == by_line[6].index

@@ -128,6 +128,10 @@ def _cited_indexes(ctx: AuditContext) -> set[int]:
     for e in ctx.parsed.entries:
         if e.refers_to is not None and e.index in cited:
             cited.add(e.refers_to)
+    # A bibliography entry is cited through the notes that cite its work.
+    for e in ctx.parsed.entries:
+        if e.source is not None and e.index in cited:
+            cited.add(e.source)
     # A duplicate of a cited entry is reported as duplicate-entry, not also as uncited.
     refs = [e for e in ctx.parsed.entries if e.kind == "reference"]
     for i, b in enumerate(refs):
@@ -147,6 +151,8 @@ def uncited_entry(ctx: AuditContext) -> Iterator[Hit]:
     references = [e for e in parsed.entries if e.kind == "reference" and not e.is_footnote]
     if not references:
         return
+    if parsed.footnote_style and not any(e.source is not None for e in parsed.entries):
+        return  # notes that cite no listed work: the list is a bibliography of further reading
     if not parsed.citations:
         yield Hit(None, {"entry": f"None of the {len(references)} entries"}, subject="document")
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.matching import match_citations
+from auditor.matching import link_notes_to_bibliography, match_citations
 from auditor.model import Document, Entry, ParsedDocument, ReferenceSection
 from auditor.parsing.citations import build_paragraphs, find_citations
 from auditor.parsing.entries import looks_like_reference, parse_entries, resolve_notes
@@ -21,7 +21,14 @@ def parse_document(doc: Document) -> ParsedDocument:
         if defs:
             inside = [s for s in sections if s.start <= defs[0] <= s.end]
             if not inside:
-                sections.append(ReferenceSection(None, None, defs[0], len(doc.lines), footnotes=True))
+                # The definitions run until the next heading or reference list, or the end.
+                end = len(doc.lines)
+                for n in range(defs[0] + 1, len(doc.lines) + 1):
+                    if re.match(r"^\s*#{1,6}\s", doc.lines[n - 1]) or any(s.heading_line == n for s in sections):
+                        end = n - 1
+                        break
+                sections.append(ReferenceSection(None, None, defs[0], end, footnotes=True))
+                sections.sort(key=lambda s: s.start)
     entries: list[Entry] = []
     kept: list[ReferenceSection] = []
     for section in sections:
@@ -39,6 +46,7 @@ def parse_document(doc: Document) -> ParsedDocument:
         entries.extend(found)
         kept.append(section)
     resolve_notes(entries)
+    link_notes_to_bibliography(entries)
     excluded: set[int] = set()
     for s in kept:
         excluded.update(range(s.heading_line or s.start, s.end + 1))
