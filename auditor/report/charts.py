@@ -33,16 +33,24 @@ def bar_chart(items: list[tuple[str, int]], title: str) -> str:
 
 
 def outcome_chart(history: list[tuple[str, dict[str, int]]]) -> str:
-    """Stacked bars of link outcomes per day of checking."""
+    """Stacked bars of link outcomes per day of checking, with a legend above them."""
     if not history:
         return ""
     history = history[-30:]
-    width, height, pad_left, pad_bottom = 640, 220, 40, 40
-    col_w = max(8, (width - pad_left - 10) // max(1, len(history)) - 6)
+    width, height, pad_left, pad_top, pad_bottom = 640, 240, 40, 34, 40
+    col_w = max(8, min(40, (width - pad_left - 10) // max(1, len(history)) - 6))
     top = max(sum(c.values()) for _, c in history) or 1
+    plot_h = height - pad_top - pad_bottom
     parts = [f'<svg class="chart" role="img" aria-labelledby="outcome-title" viewBox="0 0 {width} {height}" '
              f'width="100%" xmlns="http://www.w3.org/2000/svg">',
              '<title id="outcome-title">Link outcomes by day of checking</title>']
+    legend_x = pad_left
+    for outcome, colour in OUTCOME_COLOURS.items():
+        parts.append(f'<rect x="{legend_x}" y="6" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{legend_x + 13}" y="15" class="chart-value">{outcome}</text>')
+        legend_x += 20 + 7 * len(outcome)
+    parts.append(f'<text x="{pad_left - 6}" y="{pad_top + 4}" text-anchor="end" class="chart-value">{top}</text>')
+    parts.append(f'<text x="{pad_left - 6}" y="{height - pad_bottom}" text-anchor="end" class="chart-value">0</text>')
     for i, (day, counts) in enumerate(history):
         x = pad_left + i * (col_w + 6)
         y = height - pad_bottom
@@ -50,16 +58,11 @@ def outcome_chart(history: list[tuple[str, dict[str, int]]]) -> str:
             n = counts.get(outcome, 0)
             if not n:
                 continue
-            h = max(1, int((height - pad_bottom - 10) * n / top))
+            h = max(1, int(plot_h * n / top))
             y -= h
             parts.append(f'<rect x="{x}" y="{y}" width="{col_w}" height="{h}" fill="{colour}">'
                          f'<title>{escape(day)} {outcome}: {n}</title></rect>')
         parts.append(f'<text x="{x}" y="{height - pad_bottom + 14}" class="chart-value" '
                      f'transform="rotate(30 {x} {height - pad_bottom + 14})">{escape(day[5:])}</text>')
-    legend_x = pad_left
-    for outcome, colour in OUTCOME_COLOURS.items():
-        parts.append(f'<rect x="{legend_x}" y="4" width="10" height="10" fill="{colour}"/>'
-                     f'<text x="{legend_x + 13}" y="13" class="chart-value">{outcome}</text>')
-        legend_x += 72
     parts.append("</svg>")
     return "".join(parts)
