@@ -169,7 +169,7 @@ def test_per_host_cap_is_respected(server: LinkServer) -> None:
 
 def test_slow_host_does_not_stall_the_others(server: LinkServer) -> None:
     """Round-robin scheduling: a fast host's URLs finish while a slow host is still busy."""
-    slow = LinkServer(delay=0.5).start()
+    slow = LinkServer(delay=1.5).start()
     try:
         finished: list[str] = []
         tasks = [Task(f"{slow.base}/ok/{i}", f"slow{i}") for i in range(4)]
