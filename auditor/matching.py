@@ -144,7 +144,7 @@ def match_citations(parsed: ParsedDocument) -> None:
             continue
         if cit.readings:
             _choose_reading(cit, cit.readings, keyed)
-        if _match_author_year(cit, keyed) or cit.kind != "author-only":
+        if _match_author_year(cit, keyed) or cit.kind not in ("author-only", "author-page"):
             kept.append(cit)
     for i, cit in enumerate(kept):
         cit.index = i
@@ -186,8 +186,17 @@ def _match_author_year(cit: Citation, keyed: list[tuple[Entry, EntryKeys]]) -> b
         if tier is None:
             continue
         by_name.setdefault(tier, []).append(entry)
-        if cit.kind == "author-only" or year_fits(cit.year, entry):
+        if cit.kind in ("author-only", "author-page") or year_fits(cit.year, entry):
             by_tier.setdefault(tier, []).append(entry)
+    if cit.kind == "author-page":
+        # MLA names the author and a page; the entry is the author's work (one, or ambiguous).
+        close = by_name.get(1, []) + by_name.get(2, [])
+        if not close:
+            return False
+        cit.candidates = [e.index for e in close]
+        cit.status = "resolved" if len(close) == 1 else "ambiguous"
+        cit.entry_index = close[0].index if len(close) == 1 else None
+        return True
     if cit.kind == "author-only":
         close = by_name.get(1, []) + by_name.get(2, [])
         if not close:

@@ -24,6 +24,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
                            ("Lee, 2018", 9), ("O'Brien & de la Cruz, 2017", 15), ("van Dijk (2013)", 19)], []),
     ("chicago-footnotes.md", 4, [("[1]", 7), ("[2]", 8), ("[3]", 9), ("[4]", 10)], []),
     ("notes-plain-digits.md", 2, [("[2]", 8)], [("unused-footnote", 7)]),
+    ("mla-works-cited.md", 3, [("Baron 45", 8), ("Mangen and van der Weel 70-72", 10), ("Wolf 112", 12)], []),
     ("notes-and-bibliography.md", 6, [("[1]", 5), ("[2]", 6), ("[3]", 7)], [("uncited-entry", 13)]),
 ])
 def test_style(name: str, entries: int, cited: list, findings: list) -> None:

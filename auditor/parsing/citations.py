@@ -273,6 +273,16 @@ def _author_year_part(para: Paragraph, part: str, offset: int, gstart: int, gend
     if m:
         ym = YEARS.fullmatch(body[m.end():])
     if not m or not ym:
+        # MLA "(Smith 23)", "(Smith and Jones 45–47)": author and page, no year; kept only if it names
+        # an entry's author, like the author-only form below.
+        mla = re.fullmatch(r"(?P<names>.+?)\s*,?\s+(?P<page>\d{1,4}(?:\s*[-–]\s*\d{1,4})?)", body)
+        if mla and not re.fullmatch(r"1[5-9]\d\d|20\d\d", mla.group("page").split("-")[0].split("–")[0].strip()) \
+                and _valid_names(mla.group("names")) and len(mla.group("names").split()) <= 5:
+            names, et_al = _split_names(mla.group("names"))
+            line, col = para.where(offset + lead)
+            return [Citation(0, line, col, " ".join(body.split()), "author-page", names=names, et_al=et_al,
+                             marker=raw_part.strip(), paragraph=para.index, offset=offset + lead,
+                             group_start=gstart)]
         # "(Mardalis Jakarta)": a name without a year; kept only if it names an entry's author.
         if _valid_names(body) and not re.fullmatch(r"[A-Z]{2,}", body) and len(body.split()) <= 5:
             names, et_al = _split_names(body)
