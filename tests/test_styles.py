@@ -24,6 +24,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
                            ("Lee, 2018", 9), ("O'Brien & de la Cruz, 2017", 15), ("van Dijk (2013)", 19)], []),
     ("chicago-footnotes.md", 4, [("[1]", 7), ("[2]", 8), ("[3]", 9), ("[4]", 10)], []),
     ("notes-plain-digits.md", 2, [("[2]", 8)], [("unused-footnote", 7)]),
+    ("ieee-numbered.md", 6, [("[1]", 7), ("[2]", 8), ("[3]", 9), ("[4]", 10), ("[5]", 11), ("[6]", 12)],
+     [("missing-access-date", 11)]),
     ("mla-works-cited.md", 3, [("Baron 45", 8), ("Mangen and van der Weel 70-72", 10), ("Wolf 112", 12)], []),
     ("notes-and-bibliography.md", 6, [("[1]", 5), ("[2]", 6), ("[3]", 7)], [("uncited-entry", 13)]),
 ])
@@ -52,3 +54,11 @@ def test_notes_point_at_their_bibliography_entries() -> None:
     by_line = {e.line: e for e in parsed.entries}
     assert by_line[5].source == by_line[12].index and by_line[6].source == by_line[11].index
     assert by_line[7].refers_to == by_line[6].index
+
+
+def test_ieee_entries_read_authors_titles_and_years() -> None:
+    """IEEE entries: authors before the quoted or italic title; an arXiv number is not a year."""
+    parsed = parse_document(load_document(FIXTURES / "ieee-numbered.md"))
+    got = [(e.number, e.author_text, e.year, e.title) for e in parsed.entries]
+    assert got[3] == (4, "E. Park", "2018", "Edge Systems")
+    assert got[4] == (5, "F. Chen", "2020", "Edge caching")

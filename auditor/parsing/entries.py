@@ -23,8 +23,8 @@ YEAR_RE = r"(?:1[5-9]\d\d|20\d\d)"
 NO_DATE = r"n\.\s?d\.?|t\.\s?t\.?|tanpa\s+tahun|s\.\s?a\.|no\s+date|undated"
 YEAR_TOKEN = rf"(?:{YEAR_RE}[a-z]?|{NO_DATE})"
 YEAR_PAREN = re.compile(rf"\(\s*(?P<y>{YEAR_TOKEN})\s*(?:,[^)]*)?\)", re.I)
-YEAR_SENTENCE = re.compile(rf"(?:^|(?<=[.,;:]\s)|(?<=[.,;:]))\s*(?P<y>{YEAR_TOKEN})(?=\s*[.,;:)]|\s*$)", re.I)
-YEAR_BARE = re.compile(rf"(?<![\w/.\-])(?P<y>{YEAR_RE}[a-z]?)(?![\w/])")
+YEAR_SENTENCE = re.compile(rf"(?:^|(?<=[.,;:]\s)|(?<=[.,;:]))\s*(?P<y>{YEAR_TOKEN})(?!\.\d)(?=\s*[.,;:)]|\s*$)", re.I)
+YEAR_BARE = re.compile(rf"(?<![\w/.\-])(?P<y>{YEAR_RE}[a-z]?)(?![\w/]|\.\d)")
 INITIAL = re.compile(r"^(?:[A-Z]\.?-?){1,3}$")
 URL_SPAN = re.compile(r"<[^>]*>|\b(?:https?|ftp)://\S+|\bwww\.\S+|\bdoi:\s*\S+|\b10\.\d{4,9}/\S+", re.I)
 NOTE_KINDS = [
@@ -284,10 +284,12 @@ TITLE_MARK = re.compile(r"(?<![*\w])\*(?!\*)[^*]+\*(?!\*)|(?<!\w)_(?!_)[^_]+_(?!
 def _authors_before_title(entry: Entry, body: str) -> None:
     """Chicago-style "Rizal Sukma, *Islam in …* (London: Routledge, 2003)": the author ends where the
     italic or quoted title begins, when the year came too late to mark it."""
-    if entry.author_text and len(entry.author_text) <= 80 and "(" not in entry.author_text:
-        return
     m = TITLE_MARK.search(body)
     if not m:
+        return
+    title_text = strip_markdown(m.group(0)).strip(' *_“”".,')
+    swallowed = bool(title_text) and title_text in entry.author_text
+    if entry.author_text and len(entry.author_text) <= 80 and "(" not in entry.author_text and not swallowed:
         return
     lead = " ".join(strip_markdown(body[: m.start()]).split())
     lead = URL_SPAN.sub(" ", lead).strip()
