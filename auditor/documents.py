@@ -215,6 +215,21 @@ BLOCKS = ["p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dd", "dt",
           "title", "address"]
 
 
+def _list_marker(li) -> str:  # type: ignore[no-untyped-def]
+    """"N. " for an item of an ordered list (so numbered citations find it), "- " otherwise."""
+    parent = li.parent
+    if parent is None or parent.name != "ol":
+        return "- "
+    try:
+        start = int(parent.get("start", 1))
+    except (TypeError, ValueError):
+        start = 1
+    position = sum(1 for sibling in li.find_previous_siblings("li"))
+    value = li.get("value")
+    number = int(value) if value and str(value).isdigit() else start + position
+    return f"{number}. "
+
+
 def html_to_lines(text: str) -> list[str]:
     """Render HTML as text lines placed at the source line where each block starts."""
     import warnings
@@ -247,7 +262,7 @@ def html_to_lines(text: str) -> list[str]:
         if tag.name and re.fullmatch(r"h[1-6]", tag.name):
             body = "#" * int(tag.name[1]) + " " + body
         elif tag.name == "li":
-            body = "- " + body
+            body = _list_marker(tag) + body
         number = (getattr(tag, "sourceline", None) or 1) - 1
         number = min(max(number, 0), total - 1)
         while number < total - 1 and lines[number]:

@@ -26,6 +26,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
     ("notes-plain-digits.md", 2, [("[2]", 8)], [("unused-footnote", 7)]),
     ("ieee-numbered.md", 6, [("[1]", 7), ("[2]", 8), ("[3]", 9), ("[4]", 10), ("[5]", 11), ("[6]", 12)],
      [("missing-access-date", 11)]),
+    ("wiki-style.html", 2, [("[1]", 6), ("[2]", 7)], []),
     ("mla-works-cited.md", 3, [("Baron 45", 8), ("Mangen and van der Weel 70-72", 10), ("Wolf 112", 12)], []),
     ("notes-and-bibliography.md", 6, [("[1]", 5), ("[2]", 6), ("[3]", 7)], [("uncited-entry", 13)]),
 ])
