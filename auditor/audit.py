@@ -10,7 +10,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor import __version__
 from auditor.checks import AuditContext, run_checks
 from auditor.config import Settings
 from auditor.documents import FORMATS, load_document
@@ -100,5 +99,3 @@ def audit_paths(paths: list[str], settings: Settings, today: dt.date | None = No
     result.finished_at = now_iso()
     return result
 
-
-VERSION = __version__

@@ -11,8 +11,7 @@ import click
 from auditor import __version__
 from auditor.audit import audit_paths
 from auditor.config import Settings, expand_rules, find_config, load_settings
-from auditor.errors import AuditorError, ConfigError
-from auditor.model import Severity
+from auditor.errors import AuditorError
 
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
 
@@ -203,5 +202,3 @@ def diff_runs(db_path: str, old_run: int | None, new_run: int | None, fmt: str) 
     changes = out.changes_between(db, old, new)
     return out.format_changes(changes, fmt)
 
-
-__all__ = ["run_audit", "list_rules", "render_report", "run_links", "diff_runs", "ConfigError", "Severity"]

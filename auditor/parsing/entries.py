@@ -254,8 +254,6 @@ def _parse_fields(entry: Entry, plain: str) -> None:
     if quote and (cut is None or quote.start() < cut):
         cut = quote.start()
     authors = before[:cut] if cut is not None else before
-    if m and cut is not None and cut < len(before.rstrip(" (.,")) and m.re is YEAR_BARE and len(before) > 200:
-        authors = before[:cut]
     entry.author_text = authors.strip().strip(" ,.;:(").strip()
     if entry.author_text.startswith(("“", '"')):
         entry.author_text = ""
