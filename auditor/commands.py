@@ -77,7 +77,7 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
         from auditor.linkcheck import check_run_links
 
         link_summary = check_run_links(result, settings, db, archive=archive, allow_private=allow_private,
-                                       remap=remap or [], today=today)
+                                       remap=remap or [])
     command = "audit " + " ".join(paths)
     ids = save_run(db, result.started_at, result.finished_at, __version__, command, result.documents,
                    {"select": settings.select, "ignore": settings.ignore, "fail_on": settings.fail_on,

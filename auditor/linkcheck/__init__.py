@@ -341,11 +341,11 @@ def title_mismatch(cited: str | None, titles: tuple[str, ...]) -> str | None:
 
 
 def check_run_links(result, settings: Settings, db: sqlite_utils.Database, *, archive: bool = False,  # type: ignore[no-untyped-def]
-                    allow_private: bool = False, remap: list[tuple[str, str]] | None = None,
-                    today: dt.date | None = None) -> str:
+                    allow_private: bool = False, remap: list[tuple[str, str]] | None = None) -> str:
     """Check the URLs of an audit, add the link findings to its documents, store the link state."""
     from auditor.audit import apply_suppressions
     from auditor.checks import RULES
+    from auditor.checks.registry import Hit
 
     now = dt.datetime.now(dt.timezone.utc)
     urls = [u for d in result.readable for e in d.parsed.entries for u in e.urls]
@@ -369,8 +369,6 @@ def check_run_links(result, settings: Settings, db: sqlite_utils.Database, *, ar
                 if rule_name not in enabled:
                     continue
                 rule = RULES[rule_name]
-                from auditor.checks.registry import Hit
-
                 finding = rule.finding(Hit(e.line, params, entry=e, subject=f"url:{params['url']}"),
                                        settings.severities.get(rule_name))
                 added.append(finding)
