@@ -228,20 +228,20 @@ def _match_author_year(cit: Citation, keyed: list[tuple[Entry, EntryKeys]]) -> b
             cit.suggestion_index = named[0].index
         return True
     cit.status = "unresolved"
-    cit.suggestion_index = suggest_entry(cit, [e for e, _ in keyed])
+    cit.suggestion_index = suggest_entry(cit, keyed)
     return True
 
 
-def suggest_entry(cit: Citation, entries: list[Entry]) -> int | None:
+def suggest_entry(cit: Citation, keyed: list[tuple[Entry, EntryKeys]]) -> int | None:
     """The entry whose author is spelt most like the citation's (and, on a tie, has its year)."""
-    if not cit.names or not entries:
+    if not cit.names or not keyed:
         return None
+    entries = [e for e, _ in keyed]
     target = compact_key(_strip_initials(cit.names[0]))
     if len(target) < 3:
         return None
     choices = {}
-    for e in entries:
-        keys = entry_keys(e)
+    for e, keys in keyed:
         for k in keys.full | keys.family:
             if len(k) >= 3:
                 choices.setdefault((e.index, k), k)

@@ -262,8 +262,8 @@ def _author_year_part(para: Paragraph, part: str, offset: int, gstart: int, gend
     raw_part = part
     lead = len(part) - len(part.lstrip())
     body = part.strip()
-    if not body:
-        return []
+    if not body or len(body) > 200:
+        return []  # a cited item is a name and a year, never a long passage
     prefix = PREFIX.match(body) or _lowercase_lead(body)
     if prefix:
         lead += prefix.end()
