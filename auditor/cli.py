@@ -6,6 +6,7 @@ Exit codes: 0 no finding at or above --fail-on; 1 some are; 2 usage, configurati
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 
 import click
@@ -29,6 +30,18 @@ class AuditorGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted; nothing of this run was stored.", err=True)
             ctx.exit(130)
+        except OSError as exc:
+            where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+            click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
+            ctx.exit(2)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # a bug: say so plainly, without a traceback (AUDITOR_DEBUG=1 shows it)
+            if os.environ.get("AUDITOR_DEBUG"):
+                raise
+            click.echo(f"Error: internal error {type(exc).__name__}: {exc}. Please report it "
+                       f"(run with AUDITOR_DEBUG=1 for the details).", err=True)
+            ctx.exit(2)
 
 
 @click.group(cls=AuditorGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -262,3 +262,13 @@ def test_python_dash_m_runs_the_cli() -> None:
 
     out = subprocess.run([sys.executable, "-m", "auditor", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("auditor, version ")
+
+
+def test_unwritable_report_folder_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    """A report folder that cannot be created gives a one-line error and exit 2."""
+    doc = write(tmp_path, "paper.md", CLEAN)
+    blocker = write(tmp_path, "blocker", "a file where a folder should be")
+    result = CliRunner().invoke(cli, ["audit", str(doc), "--db", str(tmp_path / "a.db"), "--html",
+                                      str(blocker / "report")])
+    assert result.exit_code == 2
+    assert "Error: " in result.output and "Traceback" not in result.output
