@@ -28,6 +28,7 @@ BIB = """
 - Aragón, Pablo. 2018. *Title*. Madrid.
 - Kompas.com, . 2023. *Satu*. Accessed 2024. <https://www.kompas.com/a>.
 - Rosyidin, Mohamad. 2010. 'Integrasi Struktur Dan Unit', *Global*.
+- Badan Pusat Statistik [BPS]. 2023. *Statistik Indonesia*. Jakarta.
 """
 
 
@@ -65,6 +66,8 @@ def cite(sentence: str) -> list:
     ("Second (Ozdamar 2009).", [("Ozdamar 2009", "Balkan Devlen", "not-first-author")]),
     ("No year (Rosyidin Jakarta).", [("Rosyidin Jakarta", "Rosyidin", "missing-year")]),
     ("(see Ford 2009 for a review)", [("Ford 2009", "Ford", "resolved")]),
+    ("Text (Ford, 2009, Kitchen, 2010).", [("Ford, 2009", "Ford", "resolved"), ("Kitchen, 2010", "Kitchen", "resolved")]),
+    ("Data (Badan Pusat Statistik [BPS], 2023).", [("Badan Pusat Statistik [BPS], 2023", "Badan Pusat Statistik [BPS]", "resolved")]),
 ])
 def test_citation_forms(sentence: str, expected: list) -> None:
     """Every common author-year form is found and resolved to its entry."""
@@ -79,6 +82,7 @@ def test_citation_forms(sentence: str, expected: list) -> None:
     "lihat (Figure 2) dan (Tabel 3, 2020).",
     "pada (Juni 2024) dan (19 Juni 2024).",
     "the ratio F[1,12] = 5.3 was high.",
+    "with STATA 9.0 (StataCorp. 2005, Stata Statistical Software, College Station, TX, USA).",
 ])
 def test_parentheses_that_are_not_citations(sentence: str) -> None:
     """Acronyms, money, year ranges, statistics, figures and dates are not citations."""

@@ -184,10 +184,26 @@ def _parenthetical(para: Paragraph) -> list[Citation]:
             out.extend(_narrative(para, start, end))
             continue
         offset = start + 1
-        for part in re.split(r";", inner_clean):
+        for part in _items(inner_clean):
             out.extend(_author_year_part(para, part, offset, start, end))
             offset += len(part) + 1
     return out
+
+
+def _items(inner: str) -> list[str]:
+    """The cited items of a group: separated by ";", or by "," after a year when every piece has a year
+    ("(Smith, 2001, Jones, 2002)"; not "(StataCorp. 2005, Stata Statistical Software, TX)")."""
+    items: list[str] = []
+    for piece in inner.split(";"):
+        pieces = ITEM_SEPARATOR.split(piece)
+        if len(pieces) > 1 and all(re.search(r"\b\d{4}[a-z]?\b", p) for p in pieces):
+            items.extend(pieces)
+        else:
+            items.append(piece)
+    return items
+
+
+ITEM_SEPARATOR = re.compile(r"(?:(?<=\b\d{4})|(?<=\b\d{4}[a-z])),(?=\s+(?:[A-Z\u00C0-\u024F]|van |de |d'|al-))")
 
 
 def _valid_names(names: str) -> bool:
