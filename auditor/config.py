@@ -21,6 +21,7 @@ Unknown keys, rule names and values are errors that say what is wrong.
 from __future__ import annotations
 
 import fnmatch
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -232,10 +233,21 @@ def parse_links(table: Any, where: str) -> LinkSettings:
             value = pairs
         if key in ("exclude",):
             value = _str_list(value, f"{where}.{key}")
+        if key in ("exclude", "remap"):
+            for pattern in (value if key == "exclude" else [p for p, _ in value]):
+                check_pattern(pattern, f"{where}.{key}")
         if key in ("per-host", "concurrency", "max-redirects", "max-bytes") and value < 1:
             raise ConfigError(f"{where}.{key}: must be at least 1")
         setattr(links, key.replace("-", "_"), value)
     return links
+
+
+def check_pattern(pattern: str, where: str) -> None:
+    """A regular expression from the user compiles, or a ConfigError says why."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ConfigError(f"{where}: '{pattern}' is not a valid regular expression ({exc})") from None
 
 
 def _str_list(value: Any, where: str) -> list[str]:

@@ -272,3 +272,11 @@ def test_unwritable_report_folder_is_an_error_not_a_traceback(tmp_path: Path) ->
                                       str(blocker / "report")])
     assert result.exit_code == 2
     assert "Error: " in result.output and "Traceback" not in result.output
+
+
+def test_invalid_remap_pattern_is_a_usage_error(tmp_path: Path) -> None:
+    """A --remap pattern that is not a regular expression is reported before any work."""
+    doc = write(tmp_path, "paper.md", CLEAN)
+    result = CliRunner().invoke(cli, ["audit", str(doc), "--db", str(tmp_path / "a.db"), "--no-html",
+                                      "--check-links", "--remap", "([", "x"])
+    assert result.exit_code == 2 and "--remap: '([' is not a valid regular expression" in result.output
