@@ -117,12 +117,7 @@ def _policy(settings: Settings, allow_private: bool) -> Policy:
     return policy
 
 
-def _skip_reason(url: str, settings: Settings) -> str | None:
-    if not re.match(r"^https?://", url, re.I):
-        return "not an http(s) address"
-    why = url_problem(url)
-    if why:
-        return f"malformed: {why}"
+def _excluded(url: str, settings: Settings) -> str | None:
     for pattern in settings.links.exclude:
         try:
             if re.search(pattern, url):
@@ -130,6 +125,16 @@ def _skip_reason(url: str, settings: Settings) -> str | None:
         except re.error:
             continue
     return None
+
+
+def _skip_reason(cited: str, target: str, settings: Settings) -> str | None:
+    """Why a URL is not fetched: the fetched (remapped) form must be valid; exclusions may name either."""
+    if not re.match(r"^https?://", target, re.I):
+        return "not an http(s) address"
+    why = url_problem(target)
+    if why:
+        return f"malformed: {why}"
+    return _excluded(target, settings) or _excluded(cited, settings)
 
 
 def verify_urls(urls: list[str], settings: Settings, db: sqlite_utils.Database | None, *,
@@ -146,9 +151,7 @@ def verify_urls(urls: list[str], settings: Settings, db: sqlite_utils.Database |
     tasks: list[Task] = []
     for url in dict.fromkeys(urls):
         target = remapped(url, remap)
-        # What is fetched is the remapped URL; exclusions may name either form.
-        why = _skip_reason(target, settings) or (_skip_reason(url, settings) if "excluded" in (
-            _skip_reason(url, settings) or "") else None)
+        why = _skip_reason(url, target, settings)
         if why:
             run.records[url] = LinkRecord(url, "skipped", why, error=why, raw_outcome="skipped")
             continue
@@ -270,7 +273,7 @@ def store_records(db: sqlite_utils.Database, run: LinkRun, run_id: int | None, n
         failures = old["consecutive_failures"] if old and old["consecutive_failures"] else 0
         first_failed = old["first_failed_at"] if old else None
         last_failure = parse_iso(old["last_failure_at"]) if old and old.get("last_failure_at") else None
-        if rec.outcome in FAILURES or (rec.outcome == "dead"):
+        if rec.outcome in FAILURES:
             permanent = rec.outcome == "dead" and rec.http_status in (404, 410)
             if last_failure is None or now - last_failure >= dt.timedelta(days=1) or failures == 0:
                 failures += 1

@@ -43,13 +43,18 @@ def heading_text(line: str) -> tuple[str, int] | None:
     return text, level
 
 
+def _heading_key(text: str) -> str:
+    """Heading words compared without case, accents or punctuation: "Daftar Pustaka:" → daftar pustaka."""
+    return " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())
+
+
 def heading_kind(line: str) -> tuple[str, int, str] | None:
     """("bibliography" | "notes" | "after", level, words) when the line is such a heading."""
     found = heading_text(line)
     if not found:
         return None
     text, level = found
-    key = " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())
+    key = _heading_key(text)
     if key in BIBLIOGRAPHY_HEADINGS:
         return "bibliography", level, text
     if key in NOTE_HEADINGS:
@@ -78,10 +83,8 @@ def find_sections(doc: Document) -> list[ReferenceSection]:
     for i, (number, kind, level, text) in enumerate(starts):
         if kind == "after":
             continue
-        end = total
-        for number2, _kind2, _level2, _ in starts[i + 1:]:
-            end = number2 - 1
-            break
+        # The list runs to the next recognised heading, or to the end of the document.
+        end = starts[i + 1][0] - 1 if i + 1 < len(starts) else total
         # A Markdown heading of the same or a higher level that is not a sub-section closes the list.
         if level:
             for n in range(number + 1, end + 1):
@@ -111,8 +114,7 @@ def _is_subsection(line: str) -> bool:
     found = heading_text(line)
     if not found:
         return False
-    key = " ".join(re.sub(r"[^\w\s]", " ", fold(found[0])).split())
-    return key in SUBSECTION_WORDS
+    return _heading_key(found[0]) in SUBSECTION_WORDS
 
 
 def is_subheading(line: str) -> bool:
