@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.checks.entries import same_work
+from auditor.checks.entries import duplicates
 from auditor.checks.registry import AuditContext, Hit, rule
 from auditor.model import Citation, Entry, Severity
 
@@ -133,11 +133,9 @@ def _cited_indexes(ctx: AuditContext) -> set[int]:
         if e.source is not None and e.index in cited:
             cited.add(e.source)
     # A duplicate of a cited entry is reported as duplicate-entry, not also as uncited.
-    refs = [e for e in ctx.parsed.entries if e.kind == "reference"]
-    for i, b in enumerate(refs):
-        for a in refs[:i]:
-            if (a.index in cited) != (b.index in cited) and same_work(a, b):
-                cited.update((a.index, b.index))
+    for later, (earlier, _) in duplicates(ctx).items():
+        if later in cited or earlier.index in cited:
+            cited.update((later, earlier.index))
     return cited
 
 

@@ -49,19 +49,31 @@ def same_work(a: Entry, b: Entry) -> str | None:
     return None
 
 
+def duplicates(ctx: AuditContext) -> dict[int, tuple[Entry, str]]:
+    """Each entry that repeats an earlier one → (the earlier entry, why); computed once per document."""
+    if "duplicates" not in ctx.cache:
+        found: dict[int, tuple[Entry, str]] = {}
+        entries = [e for e in references(ctx) if not e.is_footnote]
+        for i, b in enumerate(entries):
+            for a in entries[:i]:
+                why = same_work(a, b)
+                if why:
+                    found[b.index] = (a, why)
+                    break
+        ctx.cache["duplicates"] = found
+    return ctx.cache["duplicates"]
+
+
 @rule("duplicate-entry", severity=Severity.WARNING, family="entries",
       description="Two entries are the same work: same URL or DOI, or same title and year with matching author.",
       message="{entry} repeats the entry on line {other} ({why})",
       fix="Keep one of the two entries and point the citations at it.",
       example="Foyle, Douglas. 1997. Public Opinion … and Douglas Foyle. \"Public Opinion …\" 1997.")
 def duplicate_entry(ctx: AuditContext) -> Iterator[Hit]:
-    entries = [e for e in references(ctx) if not e.is_footnote]
-    for i, b in enumerate(entries):
-        for a in entries[:i]:
-            why = same_work(a, b)
-            if why:
-                yield Hit(b.line, {"entry": b.label, "other": a.line, "why": why}, entry=b)
-                break
+    for b in references(ctx):
+        if b.index in duplicates(ctx):
+            a, why = duplicates(ctx)[b.index]
+            yield Hit(b.line, {"entry": b.label, "other": a.line, "why": why}, entry=b)
 
 
 @rule("broken-entry", severity=Severity.ERROR, family="entries",

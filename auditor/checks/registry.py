@@ -36,6 +36,8 @@ class AuditContext:
     parsed: ParsedDocument
     today: dt.date
     settings: dict[str, Any] = field(default_factory=dict)
+    # Results that several rules need, computed once per document (see checks.entries.duplicates).
+    cache: dict[str, Any] = field(default_factory=dict)
 
     def entry(self, index: int | None) -> Entry | None:
         if index is None:
