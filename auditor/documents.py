@@ -8,6 +8,7 @@ from pathlib import Path
 
 from auditor.errors import DocumentError, UnsupportedFormatError
 from auditor.model import Document
+from auditor.parsing.layout import page_furniture
 
 FORMATS = {
     ".txt": "txt",
@@ -73,6 +74,8 @@ def document_from_bytes(path: str, data: bytes, fmt: str) -> Document:
     if fmt in ("md", "html"):
         doc.skip_lines = markup_lines(lines) if fmt == "md" else set()
         doc.ignore_directives = ignore_directives(LINE_BREAK.split(text))
+    if fmt in ("txt", "md"):
+        doc.skip_lines |= page_furniture(lines)
     return doc
 
 

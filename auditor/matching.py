@@ -132,8 +132,22 @@ def match_citations(parsed: ParsedDocument) -> None:
     for e in parsed.entries:
         if e.number is not None and e.number not in by_number:
             by_number[e.number] = e
+    by_key = {fold(e.key): e for e in reversed(parsed.entries) if e.key}
     kept: list[Citation] = []
     for cit in parsed.citations:
+        if cit.kind == "label":
+            entry = by_key.get(fold(cit.raw))
+            if entry is not None:
+                cit.entry_index = entry.index
+                cit.candidates = [entry.index]
+                cit.status = "resolved"
+            kept.append(cit)
+            continue
+        if cit.kind == "glued-key":
+            # "Graves2014" is a citation only when it names an entry; otherwise it is just a word.
+            if _match_author_year(cit, keyed) and cit.status == "resolved":
+                kept.append(cit)
+            continue
         if cit.number is not None:
             entry = by_number.get(cit.number)
             if entry is not None:

@@ -82,7 +82,8 @@ class Entry:
     section: str | None = None
     subsection: str | None = None
     number: int | None = None
-    list_style: str = "plain"  # plain, bullet, numbered
+    key: str | None = None  # a symbolic label such as "RFC2396" that citations use: "[RFC2396]"
+    list_style: str = "plain"  # plain, bullet, numbered, label
     authors: list[str] = field(default_factory=list)
     author_text: str = ""
     year: str | None = None  # "2024", "2024a", "n.d." or None

@@ -37,7 +37,8 @@ def parse_document(doc: Document) -> ParsedDocument:
             if e.kind in ("reference", "note") and re.match(r"^\s*(?:[-*•]\s*)?(?:\d{4}[.,]|<?https?://)", e.raw):
                 e.kind = "fragment"
         real = [e for e in found if e.kind != "fragment"]
-        if len(real) >= 3 and sum(looks_like_reference(e) for e in real) * 5 < len(real) * 2:
+        looking = sum(looks_like_reference(e) for e in real)
+        if (len(real) >= 3 and looking * 5 < len(real) * 2) or (real and not looking):
             continue  # prose under a heading such as "Sources", not a reference list
         if not found:
             continue
@@ -59,7 +60,10 @@ def parse_document(doc: Document) -> ParsedDocument:
         probe = find_citations(paragraphs, numbered=True, notes=False)
         numbered = len({c.number for c in probe if c.number is not None}) >= 2
     note_numbers = {e.number for e in entries if e.is_footnote and e.number is not None}
-    citations = find_citations(paragraphs, numbered=numbered, notes=notes, note_numbers=note_numbers)
+    labels = {e.key for e in entries if e.key}
+    citations = find_citations(paragraphs, numbered=numbered, notes=notes, note_numbers=note_numbers,
+                               labels=labels if len(labels) >= 2 else None,
+                               glued_keys=doc.format == "md" and bool(entries))
     parsed = ParsedDocument(doc, kept, entries, citations, paragraphs, numbered=numbered or notes)
     match_citations(parsed)
     return parsed

@@ -10,7 +10,7 @@ import re
 
 from auditor.model import Citation, Document, Paragraph
 from auditor.parsing.dates import MONTHS
-from auditor.parsing.text import fold
+from auditor.parsing.text import fold, mask_links
 
 YEAR_ITEM = r"(?:1[5-9]\d\d|20\d\d)[a-z]?|n\.\s?d\.?|t\.\s?t\.?|in\s+press|forthcoming|tanpa\s+tahun"
 YEARS = re.compile(
@@ -56,7 +56,13 @@ for _month in MONTHS:
     NOT_NAMES.add(_month)
     SENTENCE_WORDS.add(_month)
 
-NUMERIC_BRACKET = re.compile(r"(?<![!\]])\[(?P<body>\d{1,4}(?:\s*[-–—,]\s*\d{1,4})*)\](?!\()")
+# "[12]", "[3-5, 9]", and "\\[12\\]" as Word exports to Markdown write it.
+NUMERIC_BRACKET = re.compile(r"(?<![!\]])\\?\[(?P<body>\d{1,4}(?:\s*[-–—,]\s*\d{1,4})*)\\?\](?!\()")
+# A symbolic label: "[RFC2396]", "[STD63]", "[Hol14]".
+LABEL_BRACKET = re.compile(r"(?<![\w\]\\])\[(?P<body>[A-Za-z][\w.+\-]{1,24})\](?![(\[:])")
+KEY_SHAPED = re.compile(r"[A-Z][A-Za-z\-]*\d{2,4}[a-z]?")
+# "Graves2014" as the text of a link (tables in blog posts): a name glued to a year.
+GLUED_KEY = re.compile(r"(?<![\w])(?P<name>[A-Z][a-z][\w\-]*?)(?P<year>(?:1[5-9]|20)\d\d[a-z]?)(?![\w])")
 FOOTNOTE_REF = re.compile(r"\[\^(?P<body>\d{1,4})\](?!:)")
 SUP = re.compile(r"<sup>\s*(?P<body>\d{1,4}(?:\s*[-–—,]\s*\d{1,4})*)\s*</sup>", re.I)
 BRACKET_RANGE = re.compile(r"\[(?P<a>\d{1,4})\]\s*[-–—]\s*\[(?P<b>\d{1,4})\]")
@@ -99,6 +105,7 @@ def build_paragraphs(doc: Document, excluded: set[int]) -> list[Paragraph]:
             parts.append(gap)
             size += len(gap)
         segments.append((size, number, 1))
+        line = mask_links(line)
         parts.append(line)
         size += len(line)
         blank = False
@@ -126,8 +133,13 @@ GLUED = re.compile(r"(?<=[^\W\d_][.,;:!?”\"’')])(?P<body>\d{1,3})(?=[\s\[(]|
 
 
 def find_citations(paragraphs: list[Paragraph], numbered: bool, notes: bool,
-                   note_numbers: set[int] | None = None) -> list[Citation]:
-    """Every citation item in the paragraphs, in text order."""
+                   note_numbers: set[int] | None = None, labels: set[str] | None = None,
+                   glued_keys: bool = False) -> list[Citation]:
+    """Every citation item in the paragraphs, in text order.
+
+    labels: the symbolic labels of the list ("RFC2396"), when it has them; glued_keys: also read
+    "Graves2014" as a citation of Graves 2014 (kept by matching only when it names an entry).
+    """
     found: list[Citation] = []
     for para in paragraphs:
         items: list[Citation] = []
@@ -136,6 +148,13 @@ def find_citations(paragraphs: list[Paragraph], numbered: bool, notes: bool,
             items.extend(_numbered(para, brackets=numbered or notes, notes=notes))
         if notes and note_numbers:
             items.extend(_glued(para, note_numbers, items))
+        if labels:
+            found_labels = _labels(para, labels)
+            starts = {c.group_start for c in found_labels}
+            items = [c for c in items if not (c.kind == "author-only" and c.group_start in starts)]
+            items.extend(found_labels)
+        if glued_keys:
+            items.extend(_glued_keys(para, items))
         items.sort(key=lambda c: c.offset)
         found.extend(items)
     for i, c in enumerate(found):
@@ -481,3 +500,30 @@ def _number_citation(para: Paragraph, value: int, pos: int, marker: str, group_s
     line, col = para.where(pos)
     return Citation(0, line, col, f"[{value}]", "numbered", number=value, marker=marker,
                     paragraph=para.index, offset=pos, group_start=group_start)
+
+
+def _labels(para: Paragraph, labels: set[str]) -> list[Citation]:
+    """"[RFC2396]" for a list whose entries carry such labels; an unknown label only when shaped like one."""
+    out = []
+    folded = {fold(x) for x in labels}
+    for m in LABEL_BRACKET.finditer(para.text):
+        body = m.group("body")
+        if fold(body) not in folded and not KEY_SHAPED.fullmatch(body):
+            continue
+        line, col = para.where(m.start("body"))
+        out.append(Citation(0, line, col, body, "label", marker=m.group(0), paragraph=para.index,
+                            offset=m.start("body"), group_start=m.start()))
+    return out
+
+
+def _glued_keys(para: Paragraph, taken: list[Citation]) -> list[Citation]:
+    """"Graves2014": a family name glued to a year, as tables in blog posts label the works they cite."""
+    out = []
+    spans = [(c.group_start, c.offset + len(c.raw)) for c in taken]
+    for m in GLUED_KEY.finditer(para.text):
+        if any(s <= m.start() < e for s, e in spans):
+            continue
+        line, col = para.where(m.start())
+        out.append(Citation(0, line, col, m.group(0), "glued-key", names=[m.group("name")], year=m.group("year"),
+                            marker=m.group(0), paragraph=para.index, offset=m.start(), group_start=m.start()))
+    return out

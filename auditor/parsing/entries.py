@@ -18,7 +18,14 @@ from auditor.parsing.text import fold, name_key, strip_markdown
 from auditor.parsing.urls import find_doi, find_urls
 
 BULLET = re.compile(r"^\s*[-*+•·–]\s+")
-NUMBERED = re.compile(r"^\s*(?:\[(\d{1,4})\]|(\d{1,4})[.)](?=\s)|\[\^(\d{1,4})\]:|<sup>(\d{1,4})</sup>|\^(\d{1,4})\s)\s*")
+# "[1]", "\\[1\\]" (Word exported to Markdown), "1.", "[^1]:", "<sup>1</sup>", "^1 ", and "[[1] title](url)"
+# (an entry that is one whole Markdown link).
+NUMBERED = re.compile(r"^\s*(?:\\?\[(\d{1,4})\\?\]|(\d{1,4})[.)](?=\s)|\[\^(\d{1,4})\]:|<sup>(\d{1,4})</sup>|\^(\d{1,4})\s"
+                      r"|\[\[(\d{1,4})\](?=\s))\s*")
+# Symbolic labels as RFCs and some theses write them: "[RFC2396]  Berners-Lee, T., …", "[Hol14] …".
+LABELLED = re.compile(r"^\s*\[(?P<label>[A-Za-z][\w.+\-]{0,24})\](?=\s+\S)\s*")
+# An entry written as a heading: "##### [1] Kenneth A. Tutu, …".
+HEADING_PREFIX = re.compile(r"^\s*#{1,6}\s+(?=\\?\[)")
 YEAR_RE = r"(?:1[5-9]\d\d|20\d\d)"
 NO_DATE = r"n\.\s?d\.?|t\.\s?t\.?|tanpa\s+tahun|s\.\s?a\.|no\s+date|undated"
 YEAR_TOKEN = rf"(?:{YEAR_RE}[a-z]?|{NO_DATE})"
@@ -39,22 +46,92 @@ DANGLING_ACCESS = re.compile(r"\b(?:accessed|diakses|retrieved|diunduh|available
 @dataclass
 class _Block:
     lines: list[tuple[int, str]]
-    marker: str  # bullet, numbered, plain
+    marker: str  # bullet, numbered, label, plain
     number: int | None
     subsection: str | None
     fragment: bool = False
+    label: str | None = None
 
 
 def entry_marker(line: str) -> tuple[str, int | None, int] | None:
-    """("bullet" | "numbered", number, length of the marker) when the line starts a list item."""
-    m = NUMBERED.match(line)
+    """("bullet" | "numbered" | "label", number, length of the marker) when the line starts a list item."""
+    h = HEADING_PREFIX.match(line)
+    skip = h.end() if h else 0
+    rest = line[skip:] if skip else line
+    m = NUMBERED.match(rest)
     if m:
         value = next(g for g in m.groups() if g)
-        return "numbered", int(value), m.end()
+        return "numbered", int(value), skip + m.end()
+    m = LABELLED.match(rest)
+    if m and not m.group("label").isdigit():
+        return "label", None, skip + m.end()
+    if skip:
+        return None
     m = BULLET.match(line)
     if m:
         return "bullet", None, m.end()
     return None
+
+
+def entry_label(line: str) -> str | None:
+    """The symbolic label of a "[RFC2396]  …" entry line."""
+    h = HEADING_PREFIX.match(line)
+    m = LABELLED.match(line[h.end():] if h else line)
+    return m.group("label") if m else None
+
+
+def _marker_only(block: _Block) -> bool:
+    """A Word export puts the marker alone on its line ("\\[1\\]") and the reference below it."""
+    if len(block.lines) != 1 or block.marker == "plain":
+        return False
+    marker = entry_marker(block.lines[0][1])
+    return marker is not None and not block.lines[0][1][marker[2]:].strip()
+
+
+def _blank_wrapped(lines: list[tuple[int, str]]) -> bool:
+    """Whether the list's lines are broken mid-sentence with blank lines between them (a Word export):
+    then every unmarked line of a marked list continues the entry above it."""
+    count = 0
+    previous: str | None = None
+    blank = False
+    for _, text in lines:
+        if not text.strip():
+            blank = True
+            continue
+        marker = entry_marker(text)
+        if blank and previous is not None and not marker and not ends_complete(previous) \
+                and entry_marker(previous) is None or (marker is None and blank and previous is not None
+                                                       and _lone_marker(previous)):
+            count += 1
+        previous, blank = text, False
+    return count >= 2
+
+
+def _lone_marker(text: str) -> bool:
+    marker = entry_marker(text)
+    return marker is not None and not text[marker[2]:].strip()
+
+
+def _marked_style(lines: list[tuple[int, str]]) -> bool:
+    """Whether the list marks its entries (numbers, bullets, labels): most lines that start an entry
+    carry a marker. Lines wrapped by a Word export are not entry starts, so they do not count."""
+    marked = starts = 0
+    previous_blank, after_lone_marker = True, False
+    for _, text in lines:
+        if not text.strip():
+            previous_blank = True
+            continue
+        marker = entry_marker(text)
+        if marker:
+            marked += 1
+            starts += 1
+            after_lone_marker = not text[marker[2]:].strip()
+        else:
+            if previous_blank and not after_lone_marker and looks_like_entry_start(text):
+                starts += 1
+            after_lone_marker = False
+        previous_blank = False
+    return marked >= 2 and marked * 5 >= starts * 3
 
 
 def is_url_only(text: str) -> bool:
@@ -87,7 +164,8 @@ def split_entries(doc: Document, section: ReferenceSection) -> list[_Block]:
     lines = [(n, doc.lines[n - 1]) for n in range(section.start, section.end + 1) if n not in doc.skip_lines]
     marked = sum(1 for _, t in lines if entry_marker(t))
     nonblank = sum(1 for _, t in lines if t.strip())
-    marked_style = marked >= 2 and marked * 2 >= nonblank - 2
+    marked_style = (marked >= 2 and marked * 2 >= nonblank - 2) or _marked_style(lines)
+    wrapped = marked_style and _blank_wrapped(lines)
     for number, text in lines:
         if not text.strip():
             blank_before = True
@@ -96,17 +174,23 @@ def split_entries(doc: Document, section: ReferenceSection) -> list[_Block]:
             blank_before = True
             continue
         marker = entry_marker(text)
+        if marker and marker[0] == "numbered" and (marker[1] or 0) >= 1000 and (
+                current is None or (current.number or 0) < 500):
+            marker = None  # "2025. [Online]. Available: …": a year that starts a line, not item 2025
         if not marker and is_subheading(text) and not looks_like_entry_start(text):
             subsection = strip_markdown(text.strip().lstrip("#").strip()).strip(" :*")
             current = None
             blank_before = True
             continue
         if marker:
-            current = _Block([(number, text)], marker[0], marker[1], subsection)
+            current = _Block([(number, text)], marker[0], marker[1], subsection,
+                             label=entry_label(text) if marker[0] == "label" else None)
             blocks.append(current)
         elif current is None:
             current = _Block([(number, text)], "plain", None, subsection)
             blocks.append(current)
+        elif wrapped and current.marker != "plain" and not is_subheading(text):
+            current.lines.append((number, text))
         elif _continues(text, current, blank_before, marked_style):
             current.lines.append((number, text))
         elif looks_like_entry_start(text) or not marked_style:
@@ -124,6 +208,12 @@ def _continues(text: str, current: _Block, blank_before: bool, marked_style: boo
     s = text.strip()
     last = current.lines[-1][1]
     if is_url_only(s):
+        return True
+    if _marker_only(current):
+        return True
+    if blank_before and marked_style and current.marker != "plain" and not current.fragment and (
+            s[:1].islower() or not ends_complete(last)):
+        # Word exports break a marked entry's lines with blank lines: "PENERAPAN CRM UNTUK" / "" / "…".
         return True
     if re.match(r"^(?:accessed|diakses|retrieved|diunduh|available|online|tersedia|doi\b)", s, re.I):
         return True
@@ -152,6 +242,8 @@ def parse_entries(doc: Document, section: ReferenceSection, first_index: int = 0
         entry.list_style = block.marker
         if block.number is not None:
             entry.number = block.number
+        if block.label is not None:
+            entry.key = block.label
         if block.fragment:
             entry.kind = "fragment"
         if section.footnotes:

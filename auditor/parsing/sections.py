@@ -22,7 +22,14 @@ AFTER_REFERENCES = {
     "ucapan terima kasih", "author contributions", "supplementary material", "supplementary information",
     "figures", "tables", "figure legends", "competing interests", "funding", "riwayat hidup",
 }
-NUMBERING = re.compile(r"^(?:[IVXLC]+|\d+|[A-Z])[.)]\s+")
+NUMBERING = re.compile(r"^(?:[IVXLC]+|\d+(?:\.\d+)*|[A-Z])[.)]?\s+(?=\S)")
+# Words that may follow a reference heading without changing what it is: "Referensi Terkait".
+HEADING_QUALIFIERS = {"terkait", "utama", "pendukung", "yang digunakan", "yang dikutip", "cited", "consulted",
+                      "used", "and notes", "and further reading", "dan catatan"}
+# Headings that end a reference list: "Appendix A. Collected ABNF", "Lampiran 1", "Index".
+AFTER_PREFIX = re.compile(r"^(?:appendix|appendices|lampiran|annex|index|indeks|authors?\s*'?\s*s?\s+address(?:es)?|"
+                          r"full\s+copyright|intellectual\s+property|about\s+the\s+authors?|glossary|glosarium)\b",
+                          re.I)
 NOTE_MARKER = re.compile(r"^\s*(?:\[(\d{1,3})\]|(\d{1,3})[.)](?=\s)|\[\^(\d{1,3})\]:|<sup>(\d{1,3})</sup>|(\d{1,3})\s(?=\S))")
 
 
@@ -55,13 +62,52 @@ def heading_kind(line: str) -> tuple[str, int, str] | None:
         return None
     text, level = found
     key = _heading_key(text)
-    if key in BIBLIOGRAPHY_HEADINGS:
+    base = _without_qualifier(key)
+    if key in BIBLIOGRAPHY_HEADINGS or base in BIBLIOGRAPHY_HEADINGS:
         return "bibliography", level, text
-    if key in NOTE_HEADINGS:
+    if key in NOTE_HEADINGS or base in NOTE_HEADINGS:
         return "notes", level, text
-    if key in AFTER_REFERENCES:
+    if key in AFTER_REFERENCES or (AFTER_PREFIX.match(key) and len(key.split()) <= 8):
         return "after", level, text
     return None
+
+
+def _without_qualifier(key: str) -> str:
+    for q in HEADING_QUALIFIERS:
+        if key.endswith(" " + q):
+            return key[: -len(q) - 1]
+    return key
+
+
+def outline_number(line: str) -> tuple[int, ...] | None:
+    """(10,) for "10.  References", (10, 1) for "10.1.  Normative References": an outline heading."""
+    m = re.match(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+[A-Z]", line)
+    if not m or len(line) > 80 or re.search(r"\b(?:1[5-9]|20)\d\d\b", line) or line.rstrip().endswith((".", ",")):
+        return None
+    return tuple(int(x) for x in m.group(1).split("."))
+
+
+HR = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
+ENTRY_HEADING = re.compile(r"^\s*#{1,6}\s+\\?\[")
+
+
+def _label_end(doc: Document, number: int, end: int) -> int:
+    """Where a list under a label without Markdown level ("Referensi:", "**DAFTAR PUSTAKA**", "10. References")
+    ends: at the next Markdown heading, a horizontal rule, or the next outline heading of the same level."""
+    outline = outline_number(doc.lines[number - 1].strip())
+    for n in range(number + 1, end + 1):
+        line = doc.lines[n - 1]
+        if n in doc.skip_lines:
+            continue
+        if markdown_level(line) and not ENTRY_HEADING.match(line) and not _is_subsection(line):
+            return n - 1
+        if HR.match(line) and doc.format == "md":
+            return n - 1
+        if outline and not line[:1].isspace():
+            other = outline_number(line.strip())
+            if other and len(other) <= len(outline) and other != outline:
+                return n - 1
+    return end
 
 
 def markdown_level(line: str) -> int:
@@ -89,9 +135,12 @@ def find_sections(doc: Document) -> list[ReferenceSection]:
         if level:
             for n in range(number + 1, end + 1):
                 lv = markdown_level(doc.lines[n - 1])
-                if lv and lv <= level and not _is_subsection(doc.lines[n - 1]):
+                if lv and lv <= level and not _is_subsection(doc.lines[n - 1]) \
+                        and not ENTRY_HEADING.match(doc.lines[n - 1]):
                     end = n - 1
                     break
+        else:
+            end = _label_end(doc, number, end)
         sections.append(ReferenceSection(text, number, number + 1, end, footnotes=kind == "notes"))
     if not sections:
         trailing = _trailing_notes(doc)
@@ -126,6 +175,9 @@ def is_subheading(line: str) -> bool:
         return True
     if _is_subsection(stripped):
         return True
+    outline = outline_number(stripped)
+    if outline and len(outline) >= 2 and len(stripped.split()) <= 6:
+        return True  # "10.1.  Normative References"
     found = heading_text(stripped)
     if not found:
         return False

@@ -9,7 +9,30 @@ import unicodedata
 MD_LINK = re.compile(r"\[([^\]]*)\]\((\S+?)\)")
 MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!$&%<>~|\"'])")
 EMPHASIS = re.compile(r"(\*{1,3}|_{2,3})(?=\S)(.+?)(?<=\S)\1")
+# Word exports put spaces inside the markers ("**DAFTAR PUSTAKA **", "*Journal *"); a single underscore
+# marks italics only at word edges ("_Ibid._"), never inside snake_case names.
+LOOSE_EMPHASIS = re.compile(r"(\*{1,3})(?=\S)([^*\n]*?\S)(\s+)\1(?!\*)")
+UNDERSCORE = re.compile(r"(?<![\w\\])_(?=[^\s_])([^_\n]+?)(?<=[^\s_\\])_(?!\w)")
 HTML_TAG = re.compile(r"</?(?:sup|sub|em|strong|i|b|u|span|br)\b[^>]*>", re.I)
+
+
+# A Markdown link or image; the label may hold one level of brackets ("[[1]](#ref-1)").
+LINK_SPAN = re.compile(r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(([^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+\"[^\"\n]*\")?\)")
+
+
+def mask_links(line: str) -> str:
+    """Keep a Markdown link's label and blank its brackets and target, so that offsets do not move:
+    "([Ho et al., 2020](https://…))" reads as "( Ho et al., 2020 …)" to the citation finder."""
+    if "](" not in line:
+        return line
+
+    def blank(m: re.Match[str]) -> str:
+        if m.group(1):  # an image: its alt text is not prose
+            return " " * len(m.group(0))
+        label = m.group(2)
+        return " " + label + " " * (len(m.group(0)) - len(label) - 1)
+
+    return LINK_SPAN.sub(blank, line)
 
 
 def unescape_markdown(text: str) -> str:
@@ -30,6 +53,10 @@ def strip_markdown(text: str) -> str:
     text = HTML_TAG.sub("", text)
     for _ in range(2):
         text = EMPHASIS.sub(r"\2", text)
+    if "*" in text:
+        text = LOOSE_EMPHASIS.sub(r"\2\3", text)
+    if "_" in text:
+        text = UNDERSCORE.sub(r"\1", text)
     text = unescape_markdown(text)
     return text
 
