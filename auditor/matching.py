@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from auditor.model import Citation, Entry, ParsedDocument
+from auditor.parsing.citations import narrative_evidence
 from auditor.parsing.text import compact_key, fold
 
 INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,3}$")
@@ -58,6 +59,8 @@ def entry_keys(entry: Entry) -> EntryKeys:
         cands = {compact_key(bare)}
         if words:
             cands.add(compact_key(words[-1]))
+            # "Yang Song" (given name first) is cited as Song, never as Yang; "Siegert A" or a single
+            # name may be cited by its first word.
             cands.add(compact_key(words[0]))
             # "van Heel", "de la Cruz": family names with their particles.
             for i, w in enumerate(words):
@@ -74,6 +77,10 @@ def entry_keys(entry: Entry) -> EntryKeys:
                 keys.second |= cands
     keys.full.discard("")
     return keys
+
+
+def _all_caps(word: str) -> bool:
+    return word.isupper() and len(word) > 1
 
 
 def citation_keys(names: list[str], loose: bool = False) -> list[set[str]]:
@@ -143,7 +150,7 @@ def match_citations(parsed: ParsedDocument) -> None:
                 cit.status = "resolved"
             kept.append(cit)
             continue
-        if cit.kind == "glued-key":
+        if cit.kind in ("glued-key", "bare"):
             # "Graves2014" is a citation only when it names an entry; otherwise it is just a word.
             if _match_author_year(cit, keyed) and cit.status == "resolved":
                 kept.append(cit)
@@ -158,7 +165,11 @@ def match_citations(parsed: ParsedDocument) -> None:
             continue
         if cit.readings:
             _choose_reading(cit, cit.readings, keyed)
-        if _match_author_year(cit, keyed) or cit.kind not in ("author-only", "author-page"):
+        matched = _match_author_year(cit, keyed)
+        if cit.kind == "narrative" and cit.status == "unresolved" and cit.paragraph < len(parsed.paragraphs) \
+                and not narrative_evidence(cit, parsed.paragraphs[cit.paragraph]):
+            continue  # a capitalised phrase before a year in brackets, not a citation
+        if matched or cit.kind not in ("author-only", "author-page"):
             kept.append(cit)
     for i, cit in enumerate(kept):
         cit.index = i

@@ -100,6 +100,7 @@ class Entry:
     refers_to: int | None = None  # for Ibid./Op. Cit. notes: the index of the note meant
     source: int | None = None  # for a note: the bibliography entry of the same work, if the list has one
     dangling_access: bool = False  # ends with "Accessed" and nothing after it
+    bad_dates: list[str] = field(default_factory=list)  # dates that cannot exist ("30 Februari 2024")
     is_footnote: bool = False
 
     @property

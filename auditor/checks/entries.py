@@ -177,6 +177,8 @@ def access_year_outlier(ctx: AuditContext) -> Iterator[Hit]:
 
 
 def _sort_key(e: Entry) -> str:
+    if e.key:
+        return compact_key(e.key)  # "[RFC2396]" lists are sorted by their labels
     text = e.author_text or e.title or e.raw
     first = re.split(r"[,\s.]+", fold(text).strip(" *\"“'‘"), maxsplit=1)[0]
     return compact_key(first)
@@ -196,6 +198,8 @@ def bibliography_order(ctx: AuditContext) -> Iterator[Hit]:
         if len(group) < 3:
             continue
         numbered = [e for e in group if e.number is not None]
+        if len(numbered) * 2 >= len(group) and len({e.number for e in numbered}) == 1:
+            continue  # Markdown "1. 1. 1." lazy numbering: the renderer numbers the list
         if len(numbered) * 2 >= len(group):
             previous = None
             for e in numbered:
@@ -211,3 +215,14 @@ def bibliography_order(ctx: AuditContext) -> Iterator[Hit]:
                 yield Hit(e.line, {"entry": e.label, "previous": prev.label,
                                    "fix": "Sort the list alphabetically by the first author's family name."},
                           entry=e)
+
+
+@rule("impossible-date", severity=Severity.WARNING, family="entries",
+      description="An entry gives a date that does not exist, such as 30 February.",
+      message="{entry} gives the date \u201c{date}\u201d, which does not exist",
+      fix="Correct the date.",
+      example="Diakses 30 Februari 2024.")
+def impossible_date(ctx: AuditContext) -> Iterator[Hit]:
+    for e in ctx.parsed.entries:
+        for date in e.bad_dates:
+            yield Hit(e.line, {"entry": e.label, "date": date}, entry=e, subject=f"date:{date}:{e.raw[:80]}")

@@ -135,6 +135,12 @@ def run_checks(ctx: AuditContext, enabled: set[str] | None = None,
                                     "Please report this as a bug in citation-auditor.", subject=f"rule:{name}"))
             continue
         sev = (severities or {}).get(name)
-        findings.extend(r.finding(h, sev) for h in hits)
+        seen: set[tuple[int | None, int | None, str]] = set()
+        for h in hits:
+            f = r.finding(h, sev)
+            if (f.line, f.column, f.message) in seen:
+                continue  # the same words at the same place say nothing new
+            seen.add((f.line, f.column, f.message))
+            findings.append(f)
     findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
     return findings

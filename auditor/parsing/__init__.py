@@ -7,7 +7,7 @@ import re
 from auditor.matching import link_notes_to_bibliography, match_citations
 from auditor.model import Document, Entry, ParsedDocument, ReferenceSection
 from auditor.parsing.citations import build_paragraphs, find_citations
-from auditor.parsing.entries import looks_like_reference, parse_entries, resolve_notes
+from auditor.parsing.entries import looks_like_reference, parse_entries, reference_score, resolve_notes
 from auditor.parsing.sections import find_sections
 
 FOOTNOTE_DEF = re.compile(r"^\s*\[\^\d{1,4}\]:")
@@ -40,6 +40,8 @@ def parse_document(doc: Document) -> ParsedDocument:
         looking = sum(looks_like_reference(e) for e in real)
         if (len(real) >= 3 and looking * 5 < len(real) * 2) or (real and not looking):
             continue  # prose under a heading such as "Sources", not a reference list
+        if not _reads_as_list(section, real):
+            continue
         if not found:
             continue
         for i, e in enumerate(found):
@@ -67,3 +69,15 @@ def parse_document(doc: Document) -> ParsedDocument:
     parsed = ParsedDocument(doc, kept, entries, citations, paragraphs, numbered=numbered or notes)
     match_citations(parsed)
     return parsed
+
+
+def _reads_as_list(section: ReferenceSection, entries: list[Entry]) -> bool:
+    """Whether most items read like references (two signals each: see reference_score). A notes
+    section may hold explanatory notes, so there numbered items are enough; bulleted prose under
+    "Catatan" is not a list of notes."""
+    if not entries:
+        return False
+    if section.footnotes and sum(e.number is not None for e in entries) * 2 >= len(entries):
+        return True
+    strong = sum(reference_score(e) >= 2 for e in entries)
+    return strong * 2 >= len(entries)

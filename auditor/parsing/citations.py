@@ -19,7 +19,9 @@ YEARS = re.compile(
     r"(?P<tail>\s+(?:for|and|dan|untuk|as|in|on|with|but|which|who|yang|tentang|about|reviewed|review)\b[^\d]*)?\s*$",
     re.I,
 )
-PREFIX = re.compile(r"^\s*(?:(?:see(?:\s+also)?|cf\.?|lihat(?:\s+juga)?|e\.g\.|i\.e\.|also|juga|dalam|in|quoted\s+in|cited\s+in|dikutip\s+dalam|seperti\s+dalam)[,:]?\s+)+", re.I)
+PREFIX = re.compile(r"^\s*(?:(?:see(?:\s+also)?|cf\.?|lihat(?:\s+juga)?|e\.g\.|i\.e\.|also|juga|dalam|in|quoted\s+in|cited\s+in|dikutip\s+dalam|seperti\s+dalam"
+                    r"|(?:image\s+)?source|(?:image\s+)?credit|sumber(?:\s+gambar)?|adapted\s+from|diadaptasi\s+dari)[,:]?\s+)+",
+                    re.I)
 PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "al", "bin", "binti", "el",
              "del", "della", "dos", "das", "ten", "ter", "y", "e", "st", "st."}
 CONNECTORS = {"and", "dan", "&", "und", "et", "y"}
@@ -62,6 +64,10 @@ NUMERIC_BRACKET = re.compile(r"(?<![!\]])\\?\[(?P<body>\d{1,4}(?:\s*[-–—,]\s
 LABEL_BRACKET = re.compile(r"(?<![\w\]\\])\[(?P<body>[A-Za-z][\w.+\-]{1,24})\](?![(\[:])")
 KEY_SHAPED = re.compile(r"[A-Z][A-Za-z\-]*\d{2,4}[a-z]?")
 # "Graves2014" as the text of a link (tables in blog posts): a name glued to a year.
+# "Menurut Rogers, 2013, …", "as in Luong, et al., 2015": an author and a year with no brackets at all.
+BARE_CITATION = re.compile(
+    r"(?<![\w(\[])(?P<names>[A-Z\u00C0-\u024F][\w'’\-]+(?:(?:,?\s+(?:and|dan|&)\s+|,\s+)[A-Z\u00C0-\u024F][\w'’\-]+)?"
+    r"(?:,?\s+(?:et\s+al\.?|dkk\.?))?),\s+(?P<year>(?:1[5-9]|20)\d\d[a-z]?)\b(?!\s*[-–/]\s*\d)")
 GLUED_KEY = re.compile(r"(?<![\w])(?P<name>[A-Z][a-z][\w\-]*?)(?P<year>(?:1[5-9]|20)\d\d[a-z]?)(?![\w])")
 FOOTNOTE_REF = re.compile(r"\[\^(?P<body>\d{1,4})\](?!:)")
 SUP = re.compile(r"<sup>\s*(?P<body>\d{1,4}(?:\s*[-–—,]\s*\d{1,4})*)\s*</sup>", re.I)
@@ -155,6 +161,7 @@ def find_citations(paragraphs: list[Paragraph], numbered: bool, notes: bool,
             items.extend(found_labels)
         if glued_keys:
             items.extend(_glued_keys(para, items))
+            items.extend(_bare(para, items))
         items.sort(key=lambda c: c.offset)
         found.extend(items)
     for i, c in enumerate(found):
@@ -222,7 +229,7 @@ def _items(inner: str) -> list[str]:
     return items
 
 
-ITEM_SEPARATOR = re.compile(r"(?:(?<=\b\d{4})|(?<=\b\d{4}[a-z])),(?=\s+(?:[A-Z\u00C0-\u024F]|van |de |d'|al-))")
+ITEM_SEPARATOR = re.compile(r"(?:(?<=\b\d{4})|(?<=\b\d{4}[a-z])),(?=\s+(?:(?:dan|and|&)\s+)?(?:[A-Z\u00C0-\u024F]|van |de |d'|al-))")
 
 
 def _valid_names(names: str) -> bool:
@@ -245,6 +252,14 @@ def _valid_names(names: str) -> bool:
         if not NAME_WORD.match(bare):
             return False
     return True
+
+
+def _lowercase_name(names: str, separator: str) -> bool:
+    """"(crossbow, 2007)": a brand or a user name written in lower case, when a comma parts it from the year."""
+    word = names.strip()
+    return (bool(re.fullmatch(r"[a-z][a-z\-]{3,30}", word)) and "," in separator
+            and word not in LOWER_OK and word not in SENTENCE_WORDS and word not in NOT_NAMES
+            and word not in ("press", "forthcoming", "circa", "since", "until", "sejak", "tahun", "hingga"))
 
 
 def _split_names(names: str) -> tuple[list[str], bool]:
@@ -318,8 +333,9 @@ def _author_year_part(para: Paragraph, part: str, offset: int, gstart: int, gend
             return [Citation(0, line, col, " ".join(body.split()), "author-page", names=names, et_al=et_al,
                              marker=raw_part.strip(), paragraph=para.index, offset=offset + lead,
                              group_start=gstart)]
-        # "(Mardalis Jakarta)": a name without a year; kept only if it names an entry's author.
-        if _valid_names(body) and not re.fullmatch(r"[A-Z]{2,}", body) and len(body.split()) <= 5:
+        # "(Mardalis Jakarta)": a name without a year; kept only if it names an entry's author. Not "(A)",
+        # "(CRM)": a lone letter or an acronym.
+        if _valid_names(body) and not re.fullmatch(r"[A-Z]{1,}\.?", body) and len(body.split()) <= 5:
             names, et_al = _split_names(body)
             line, col = para.where(offset + lead)
             return [Citation(0, line, col, body.replace("\n", " "), "author-only", names=names, et_al=et_al,
@@ -327,7 +343,7 @@ def _author_year_part(para: Paragraph, part: str, offset: int, gstart: int, gend
                              group_start=gstart)]
         return []
     names_text = m.group("names")
-    if not _valid_names(names_text):
+    if not _valid_names(names_text) and not _lowercase_name(names_text, body[m.end("names"):m.end()]):
         return []
     names, et_al = _split_names(names_text)
     out: list[Citation] = []
@@ -527,3 +543,51 @@ def _glued_keys(para: Paragraph, taken: list[Citation]) -> list[Citation]:
         out.append(Citation(0, line, col, m.group(0), "glued-key", names=[m.group("name")], year=m.group("year"),
                             marker=m.group(0), paragraph=para.index, offset=m.start(), group_start=m.start()))
     return out
+
+
+def _bare(para: Paragraph, taken: list[Citation]) -> list[Citation]:
+    """"Rogers, 2013" written without brackets; matching keeps it only when it names an entry exactly."""
+    out = []
+    spans = [(c.group_start, c.offset + len(c.raw)) for c in taken]
+    for m in BARE_CITATION.finditer(para.text):
+        if any(s <= m.start() <= e for s, e in spans):
+            continue
+        names_text = m.group("names")
+        if not _valid_names(names_text):
+            continue
+        names, et_al = _split_names(names_text)
+        line, col = para.where(m.start())
+        out.append(Citation(0, line, col, " ".join(m.group(0).split()), "bare", names=names, et_al=et_al,
+                            year=m.group("year"), marker=m.group(0), paragraph=para.index, offset=m.start(),
+                            group_start=m.start()))
+    return out
+
+
+CUE_BEFORE = re.compile(
+    r"(?:\b(?:menurut|according\s+to|oleh|by|see|lihat|cf\.|in|dalam|following|mengikuti|mengutip|as|seperti|"
+    r"sebagaimana|dikutip\s+dari|from|dari|like|and|dan|&|while|whereas|sedangkan)\s+(?:[\w.'’\-&]+\s+){0,4})$", re.I)
+REPORTING_AFTER = re.compile(
+    r"^\s*[,)]?\s*(?:also\s+|juga\s+|have\s+|has\s+|had\s+)?(?:states?|stated|says?|said|argues?|argued|finds?|found|shows?|"
+    r"showed|shown|suggests?|suggested|proposes?|proposed|reports?|reported|notes?|noted|describes?|described|"
+    r"defines?|defined|explains?|explained|claims?|claimed|introduces?|introduced|demonstrates?|demonstrated|"
+    r"observes?|observed|writes?|wrote|concludes?|concluded|presents?|presented|developed|used|uses|"
+    r"menyatakan|mengatakan|menjelaskan|berpendapat|mengemukakan|menyebutkan|mendefinisikan|menemukan|"
+    r"meneliti|menunjukkan|mengungkapkan|menulis|menggunakan|mengembangkan|membahas|memaparkan|bahwa|that)\b",
+    re.I)
+
+
+def narrative_evidence(cit: Citation, para: Paragraph) -> bool:
+    """Whether a narrative "Name (2010)" that names no entry is still surely a citation: "et al.", two
+    surnames, a cue before it ("Menurut", "according to") or a reporting verb after it ("menyatakan",
+    "argues"). "Medal of Freedom (1995)" and "Teori Mesin Turing (1936):" have none of these."""
+    if cit.et_al:
+        return True
+    text = para.text
+    if len(cit.names) >= 2 and all(len(n.split()) == 1 for n in cit.names):
+        return True
+    before = text[max(0, cit.offset - 60): cit.offset]
+    if CUE_BEFORE.search(before) and not re.search(r"\b(?:of|the|dari|tentang)\s+$", before, re.I):
+        return True
+    close = text.find(")", cit.offset)
+    after = text[close + 1: close + 60] if close >= 0 else ""
+    return bool(REPORTING_AFTER.match(after))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 
@@ -36,7 +37,12 @@ ACCESS_WORDS = (
     r"diakses(?:\s+pada)?(?:\s+tanggal)?|diunduh(?:\s+pada)?(?:\s+tanggal)?|"
     r"dikunjungi(?:\s+pada)?|akses(?:\s+pada)?|tanggal\s+akses|accessed\s+date"
 )
-ACCESS = re.compile(rf"(?:\[|\()?\b(?P<word>{ACCESS_WORDS})\b\s*:?\s*", re.I)
+ACCESS = re.compile(rf"(?:\[|\()?\b(?P<word>{ACCESS_WORDS}|cited)\b\s*:?\s*", re.I)
+# "Diakses Rabu, 1 Mei 2013", "Retrieved Monday, 3 June 2024": a weekday before the date.
+WEEKDAY = re.compile(r"^(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|ahad|monday|tuesday|wednesday|"
+                     r"thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.?,?\s+", re.I)
+# Vancouver "[cited 2013 Jan 5]": year, month, day.
+YEAR_MONTH_DAY = re.compile(rf"\b(?P<y>{YEAR})\s+(?P<m>{MONTH})(?:\s+(?P<d>[0-3]?\d))?\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -48,11 +54,24 @@ class DateMatch:
 
 
 def valid(y: int, m: int | None, d: int | None) -> bool:
+    """Whether the date exists: "30 Februari 2024" does not."""
+    if not 1500 <= y <= 2100:
+        return False
     if m is not None and not 1 <= m <= 12:
         return False
-    if d is not None and not 1 <= d <= 31:
-        return False
-    return 1500 <= y <= 2100
+    return d is None or (m is not None and 1 <= d <= calendar.monthrange(y, m)[1])
+
+
+def impossible_dates(text: str) -> list[str]:
+    """Dates written in the text that cannot exist ("30 Februari 2024", "2023-02-31")."""
+    out = []
+    for pattern in (ISO_DATE, DAY_MONTH_YEAR, MONTH_DAY_YEAR):
+        for m in pattern.finditer(text):
+            month = int(m["m"]) if m["m"].isdigit() else _month(m["m"])
+            day, year = int(m["d"]), int(m["y"])
+            if month and 1 <= month <= 12 and 1 <= day <= 31 and day > calendar.monthrange(year, month)[1]:
+                out.append(m.group(0))
+    return out
 
 
 def _month(name: str) -> int | None:
@@ -77,6 +96,10 @@ def find_dates(text: str, *, month_year: bool = True, year_only: bool = False) -
     for pattern in (DAY_MONTH_YEAR, MONTH_DAY_YEAR):
         for m in pattern.finditer(text):
             add(m, int(m["y"]), _month(m["m"]), int(m["d"]))
+    for m in YEAR_MONTH_DAY.finditer(text):
+        if m["m"].lower().rstrip(".") == "may" and not m["m"][0].isupper():
+            continue
+        add(m, int(m["y"]), _month(m["m"]), int(m["d"]) if m["d"] else None)
     if month_year:
         for m in MONTH_YEAR.finditer(text):
             # "may 2020" is too often the verb; require a capital for the short ambiguous names.
@@ -107,9 +130,13 @@ class AccessMatch:
 def find_access_date(text: str) -> AccessMatch | None:
     """The "Accessed 3 March 2024" / "Diakses 3 Maret 2024" phrase of an entry, if any."""
     for m in ACCESS.finditer(text):
-        tail = text[m.end(): m.end() + 40]
+        tail = text[m.end(): m.end() + 60]
+        weekday = WEEKDAY.match(tail)
+        skip = weekday.end() if weekday else 0
         dates = find_dates(tail, year_only=True)
-        if dates and dates[0].start <= 3:
+        if m.group("word").lower() == "cited" and not (dates and dates[0].start <= skip + 3):
+            continue  # "cited in …" is not an access date
+        if dates and dates[0].start <= skip + 3:
             d = dates[0]
             end = m.end() + d.end
             # "Retrieved 5 June 2023, from …" / "Diunduh … dari …": the connective goes with the phrase.

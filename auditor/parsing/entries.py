@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from auditor.model import Document, Entry, PartialDate, ReferenceSection
-from auditor.parsing.dates import find_access_date, find_dates
+from auditor.parsing.dates import find_access_date, find_dates, impossible_dates
 from auditor.parsing.sections import is_subheading
 from auditor.parsing.text import fold, name_key, strip_markdown
 from auditor.parsing.urls import find_doi, find_urls
@@ -40,6 +40,8 @@ NOTE_KINDS = [
     ("loc-cit", re.compile(r"^loc\.?\s*cit\.?", re.I)),
     ("idem", re.compile(r"^idem\b\.?", re.I)),
 ]
+# "Archived from the original on 3 May 2020" dates the archive copy, not the work.
+ARCHIVED = re.compile(r"\b(?:archived|diarsipkan)\s+(?:from\s+the\s+original\s+)?(?:on|pada)\s+[^.]{0,40}", re.I)
 DANGLING_ACCESS = re.compile(r"\b(?:accessed|diakses|retrieved|diunduh|available(?:\s+at)?)\s*(?:on|pada)?\s*[.:,]?\s*$", re.I)
 
 
@@ -136,6 +138,7 @@ def _marked_style(lines: list[tuple[int, str]]) -> bool:
 
 def is_url_only(text: str) -> bool:
     s = strip_markdown(text).strip().rstrip(".,;")
+    s = re.sub(r"^\[\[(.*)\]\]$", r"\1", s)  # "[[https://…]]" as wikis write a bare link
     return bool(re.fullmatch(r"(?:online\s*:?\s*)?<?(?:https?://|www\.)\S+>?", s, re.I))
 
 
@@ -208,7 +211,8 @@ def _continues(text: str, current: _Block, blank_before: bool, marked_style: boo
     s = text.strip()
     last = current.lines[-1][1]
     if is_url_only(s):
-        return True
+        # A URL under an entry belongs to it; a list of bare URLs has one entry per line.
+        return not all(is_url_only(t) for _, t in current.lines)
     if _marker_only(current):
         return True
     if blank_before and marked_style and current.marker != "plain" and not current.fragment and (
@@ -265,7 +269,7 @@ def _marker_free(text: str) -> tuple[str, int | None]:
 
 def parse_entry(raw: str) -> Entry:
     """Parse one entry's text into fields; never raises, whatever the text."""
-    joined = " ".join(part.strip() for part in raw.split("\n"))
+    joined = _join_lines(raw)
     body, number = _marker_free(joined)
     entry = Entry(index=0, line=0, end_line=0, raw=raw, number=number)
     urls = find_urls(body)
@@ -284,7 +288,7 @@ def parse_entry(raw: str) -> Entry:
         plain = (plain[: access.start] + " " + plain[access.end:]).strip()
     if DANGLING_ACCESS.search(plain) and not entry.urls:
         entry.dangling_access = True
-    plain = " ".join(plain.split())
+    plain = " ".join(ARCHIVED.sub(" ", plain).split())
     # "Sukma, Op. Cit., 60.": the author may come first.
     lead = re.match(r"^(?P<who>[^,.;:\d]{2,60}),\s*(?=(?:op|loc)\.?\s*cit)", plain, re.I)
     who = lead.group("who").strip() if lead else ""
@@ -301,6 +305,7 @@ def parse_entry(raw: str) -> Entry:
             return entry
     _parse_fields(entry, plain)
     _authors_before_title(entry, body)
+    entry.bad_dates = impossible_dates(plain)
     entry.published = _publication_date(plain, entry.year)
     if entry.year is None and entry.published is not None:
         entry.year = str(entry.published.year)
@@ -321,10 +326,31 @@ def _boundary(text: str, start: int = 0) -> int | None:
     return None
 
 
+# Numbers that look like years but name a document or a place in it: "RFC 1535", "ISO 9001", "pp. 1999".
+# (Upper-case "P. 2009" is an initial before the year, so the short forms are matched in lower case only.)
+IDENTIFIER_BEFORE = re.compile(r"(?:\b(?:RFC|ISO|IEC|STD|BCP|FYI|ANSI|IEEE|SNI|ISBN|ISSN|[Nn]omor|[Vv]olume|[Hh]alaman|"
+                               r"[Pp]ages?)|\b(?:no|nr|vol|pp?|hlm|hal))\.?\s*$")
+
+
+def _join_lines(raw: str) -> str:
+    """The entry's lines as one, a URL wrapped inside <…> rejoined without a space (RFC 3986, appendix C)."""
+    out = ""
+    for part in raw.split("\n"):
+        part = part.strip()
+        if not part:
+            continue
+        if out and re.search(r"<(?:https?|ftp)://[^>\s]*$", out) and not part.startswith("<"):
+            out += part
+        else:
+            out = f"{out} {part}" if out else part
+    return out
+
+
 def _find_year(text: str) -> re.Match[str] | None:
     for pattern in (YEAR_PAREN, YEAR_SENTENCE, YEAR_BARE):
-        m = pattern.search(text)
-        if m:
+        for m in pattern.finditer(text):
+            if IDENTIFIER_BEFORE.search(text[max(0, m.start("y") - 14): m.start("y")]):
+                continue
             return m
     return None
 
@@ -452,3 +478,34 @@ def looks_like_reference(entry: Entry) -> bool:
         return True
     return bool(entry.year or entry.urls or entry.doi or re.search(r"[“\"].+[”\"]", entry.raw)
                 or re.search(r"\b(?:pp?\.|hlm\.|vol\.|no\.)", fold(entry.raw)))
+
+
+CONTAINER_CUE = re.compile(r"\b(?:pp?\.|hlm\.|hal\.|vol\.|no\.|journal|jurnal|proceedings|prosiding|press|penerbit|"
+                           r"publisher|publishing|university|universitas|conference|konferensi|thesis|skripsi|tesis|"
+                           r"edition|edisi|ed\.|eds\.|retrieved|diakses|accessed|available|tersedia|online)\b|"
+                           r"\b[A-Z][a-z]+\s*:\s*[A-Z]|\b\d{1,4}\s*(?:\(\d{1,4}\))?\s*:\s*[e\d]|\b\d+\s*[–-]\s*\d+\b", re.I)
+FIRST_PERSON = re.compile(r"\b(?:saya|aku|kami|kita|I|we|my|our|us)\b")
+AUTHOR_START = re.compile(r"^(?:[-*+•]\s+|\[?\d{1,4}[.)\]]\s*)?(?:[A-Z\u00C0-\u024F][\w'’\-]+,\s+(?:[A-Z]\.|[A-Z][a-z]+)|"
+                          r"(?:[A-Z]\.\s*){1,3}[A-Z][\w'’\-]+|[A-Z][\w'’\-]+\s+(?:[A-Z]\.\s*){1,3}[,.(]|"
+                          r"[A-Z][\w'’\-]+\s+[A-Z]{1,3}[,.]\s)")
+
+
+def reference_score(entry: Entry) -> int:
+    """How much an item reads like a reference: one point for each of a year, a URL or DOI, an author
+    where authors stand, a marked title and a container or locator; prose (long, in the first person)
+    loses points. Two points make a reference; a note form or a bare URL is one by itself."""
+    if entry.kind in ("ibid", "op-cit", "loc-cit", "idem"):
+        return 3
+    text = strip_markdown(" ".join(entry.raw.split()))
+    if entry.urls and is_url_only(entry.raw.split("\n")[0]) and len(entry.raw.split()) <= 3:
+        return 2
+    titled_link = bool(entry.urls) and len(URL_SPAN.sub(" ", text).split()) >= 3  # "[[1] Title](url)"
+    score = sum((bool(entry.year), bool(entry.urls or entry.doi), bool(AUTHOR_START.match(text)) or titled_link,
+                 bool(TITLE_MARK.search(entry.raw) or re.search(r"[“\"].{8,}[”\"]", text)),
+                 bool(CONTAINER_CUE.search(text))))
+    words = len(text.split())
+    if words > 60:
+        score -= 1
+    if FIRST_PERSON.search(URL_SPAN.sub(" ", text)):
+        score -= 1
+    return score

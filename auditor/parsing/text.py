@@ -20,6 +20,9 @@ HTML_TAG = re.compile(r"</?(?:sup|sub|em|strong|i|b|u|span|br)\b[^>]*>", re.I)
 LINK_SPAN = re.compile(r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(([^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+\"[^\"\n]*\")?\)")
 
 
+LINKED_CITATION = re.compile(r"[A-Z\u00C0-\u024F][^()\[\]\n]{0,100}?,?\s+(?:1[5-9]|20)\d\d[a-z]?")
+
+
 def mask_links(line: str) -> str:
     """Keep a Markdown link's label and blank its brackets and target, so that offsets do not move:
     "([Ho et al., 2020](https://…))" reads as "( Ho et al., 2020 …)" to the citation finder."""
@@ -30,6 +33,9 @@ def mask_links(line: str) -> str:
         if m.group(1):  # an image: its alt text is not prose
             return " " * len(m.group(0))
         label = m.group(2)
+        if LINKED_CITATION.fullmatch(label.strip()):
+            # "[Bahdanau et al., 2015](url)" cites like "(Bahdanau et al., 2015)".
+            return "(" + label + ")" + " " * (len(m.group(0)) - len(label) - 2)
         return " " + label + " " * (len(m.group(0)) - len(label) - 1)
 
     return LINK_SPAN.sub(blank, line)

@@ -11,8 +11,9 @@ from auditor.model import PartialDate
 from auditor.parsing.text import unescape_markdown
 
 ANGLE = re.compile(r"<((?:https?|ftp)://[^>\s]*(?:\s[^>\s]+)*?)>|<(www\.[^>\s]+)>", re.I)
-MD_TARGET = re.compile(r"\]\(((?:https?|ftp)://[^)\s]+(?:\([^)\s]*\)[^)\s]*)*)\)", re.I)
+MD_TARGET = re.compile(r"\]\(((?:(?:https?|ftp)://|www\.)[^)\s]+(?:\([^)\s]*\)[^)\s]*)*)\)", re.I)
 BARE = re.compile(r"(?<![\w/<(\[])((?:https?|ftp)://[^\s<>\"'\]]+|www\.[a-z0-9\-]+\.[^\s<>\"'\]]+)", re.I)
+WIKI_LINK = re.compile(r"\[\[((?:https?|ftp)://[^\]\s]+)\]\]", re.I)
 DOI = re.compile(r"\b(10\.\d{4,9}/[^\s<>\"'\]]+)", re.I)
 TRAILING = ".,;:!?'\"”’*"
 
@@ -45,6 +46,8 @@ def find_urls(text: str) -> list[tuple[str, str, int]]:
             out.append((cleaned, raw, start))
 
     for m in MD_TARGET.finditer(text):
+        add(m.group(1), m.start(1), m.end(1))
+    for m in WIKI_LINK.finditer(text):
         add(m.group(1), m.start(1), m.end(1))
     for m in ANGLE.finditer(text):
         raw = m.group(1) or m.group(2)
