@@ -159,7 +159,15 @@ def markup_lines(lines: list[str]) -> set[int]:
     fence: str | None = None
     in_jsx = False
     in_comment = False
+    if lines and lines[0].strip() == "---":
+        # YAML front matter (Jekyll, Hugo, Pandoc, JOSS): metadata, not prose.
+        for number, line in enumerate(lines[1:200], 2):
+            if line.strip() in ("---", "..."):
+                skip.update(range(1, number + 1))
+                break
     for number, line in enumerate(lines, 1):
+        if number in skip:
+            continue
         stripped = line.strip()
         if fence:
             skip.add(number)

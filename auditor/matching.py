@@ -142,7 +142,7 @@ def match_citations(parsed: ParsedDocument) -> None:
     by_key = {fold(e.key): e for e in reversed(parsed.entries) if e.key}
     kept: list[Citation] = []
     for cit in parsed.citations:
-        if cit.kind == "label":
+        if cit.kind in ("label", "pandoc"):
             entry = by_key.get(fold(cit.raw))
             if entry is not None:
                 cit.entry_index = entry.index

@@ -55,6 +55,15 @@ CASES = [
     case("ibid-without-antecedent", "Teks[1] lagi[2].\n[1] Ibid.\n[2] “Judul”, Al Jazeera, 2022.\n", [2], "n.txt"),
     case("ibid-without-antecedent", "Teks[1] lagi[2] dan[3].\n[1] “Judul”, Al Jazeera, 2022.\n[2] Op. Cit., Reuters\n[3] Ibid.\n", [3, 4], "n.txt"),
     case("ibid-without-antecedent", "Teks[1] lagi[2].\n[1] “Judul”, Al Jazeera, 2022.\n[2] Op. Cit., Al Jazeera\n", [], "n.txt"),
+    # reference-list-not-found
+    case("reference-list-not-found", "Teks [1] dan [2] lagi [3].\n\nPenutup tanpa daftar.\n", [None]),
+    case("reference-list-not-found", "Teks [1] dan [2]." + "\n\n## References\n\n1. Satu A. Judul. 2001.\n"
+         "2. Dua B. Judul. 2002.\n", []),
+    # impossible-date
+    case("impossible-date", "Teks (Ada 2020)." + LIST + "- Ada. 2020. *Judul*. https://a.id/x. Diakses 30 Februari 2024.\n",
+         [5]),
+    case("impossible-date", "Teks (Ada 2020)." + LIST + "- Ada. 2020. *Judul*. https://a.id/x. Diakses 29 Februari 2024.\n",
+         []),
     # undefined-footnote / unused-footnote
     case("undefined-footnote", "Teks[1] lagi[2] dan[7].\n[1] “Satu”, A, 2020.\n[2] “Dua”, B, 2021.\n", [1], "n.txt"),
     case("undefined-footnote", "Teks[1] lagi[2].\n[1] “Satu”, A, 2020.\n[2] “Dua”, B, 2021.\n", [], "n.txt"),

@@ -22,8 +22,16 @@ def _reference_citations(ctx: AuditContext) -> Iterator[Citation]:
         yield c
 
 
+def _confident(c: Citation) -> bool:
+    """A citation whose form leaves no doubt: a number, a label, or "(Name, 2020)" in brackets. A narrative
+    "Name (2020)" or a lower-case name is a reading of the text that may be wrong."""
+    return c.kind in ("numbered", "label", "footnote") or (c.kind == "author-year" and c.names[:1] != []
+                                                             and c.names[0][:1].isupper())
+
+
 @rule("unresolved-citation", severity=Severity.ERROR, family="citations",
-      description="An in-text citation matches no entry of the reference list.",
+      description="An in-text citation matches no entry of the reference list (a warning when the citation "
+                  "is read from running text, as a narrative \u201cName (2020)\u201d is).",
       message="\u201c{citation}\u201d matches no entry in the reference list{closest}",
       fix="{fix}",
       example="(Brookngs 2022) when the list has Brookings. 2022.")
@@ -35,6 +43,8 @@ def unresolved_citation(ctx: AuditContext) -> Iterator[Hit]:
             continue
         if c.number is not None and (footnotes or not has_list):
             continue  # a note marker with no note: undefined-footnote
+        if c.kind == "pandoc" and not has_list:
+            continue  # the list is built from a .bib file the document does not contain
         closest = ctx.entry(c.suggestion_index)
         if closest is not None:
             extra = f"; the closest is {closest.label} ({_where(closest)})"
@@ -45,7 +55,23 @@ def unresolved_citation(ctx: AuditContext) -> Iterator[Hit]:
         else:
             extra = ""
             fix = f"Add an entry for {c.label} to the reference list, or correct the citation."
-        yield Hit(c.line, {"citation": _text(c), "closest": extra, "fix": fix}, citation=c)
+        yield Hit(c.line, {"citation": _text(c), "closest": extra, "fix": fix}, citation=c,
+                  severity=None if _confident(c) else Severity.WARNING)
+
+
+@rule("reference-list-not-found", severity=Severity.WARNING, family="citations",
+      description="The text has numbered citation or note markers, but no reference list or notes were found.",
+      message="the text cites {count} numbered sources ({sample}) but no reference list or notes were found",
+      fix="Add the reference list (or the notes) the markers point to, under a heading such as "
+          "\u201cReferences\u201d or \u201cDaftar Pustaka\u201d.",
+      example="text[1] … text[2] … with no list at the end.")
+def reference_list_not_found(ctx: AuditContext) -> Iterator[Hit]:
+    if ctx.parsed.entries:
+        return
+    numbers = sorted({c.number for c in ctx.parsed.citations if c.number is not None})
+    if len(numbers) >= 2:
+        sample = ", ".join(f"[{n}]" for n in numbers[:3]) + (", …" if len(numbers) > 3 else "")
+        yield Hit(None, {"count": len(numbers), "sample": sample}, subject="document")
 
 
 @rule("ambiguous-citation", severity=Severity.ERROR, family="citations",
@@ -141,8 +167,8 @@ def _cited_indexes(ctx: AuditContext) -> set[int]:
 
 @rule("uncited-entry", severity=Severity.WARNING, family="citations",
       description="An entry of the reference list that no citation or note points at.",
-      message="{entry} is listed but never cited in the text",
-      fix="Cite it where it is used, or remove it from the reference list.",
+      message="{message}",
+      fix="Cite each source where it is used, or remove it from the reference list.",
       example="A book in DAFTAR PUSTAKA that the text never mentions.")
 def uncited_entry(ctx: AuditContext) -> Iterator[Hit]:
     parsed = ctx.parsed
@@ -152,12 +178,15 @@ def uncited_entry(ctx: AuditContext) -> Iterator[Hit]:
     if parsed.footnote_style and not any(e.source is not None for e in parsed.entries):
         return  # notes that cite no listed work: the list is a bibliography of further reading
     if not parsed.citations:
-        yield Hit(None, {"entry": f"None of the {len(references)} entries"}, subject="document")
+        what = "the only entry of the reference list" if len(references) == 1 else \
+            f"none of the {len(references)} entries of the reference list"
+        yield Hit(None, {"message": f"the text cites no source: {what} is cited anywhere"},
+                  subject="document")
         return
     cited = _cited_indexes(ctx)
     for e in references:
         if e.index not in cited:
-            yield Hit(e.line, {"entry": e.label}, entry=e)
+            yield Hit(e.line, {"message": f"{e.label} is listed but never cited in the text"}, entry=e)
 
 
 @rule("ibid-without-antecedent", severity=Severity.ERROR, family="citations",
@@ -180,8 +209,8 @@ def ibid_without_antecedent(ctx: AuditContext) -> Iterator[Hit]:
       fix="Add note {number} or remove the marker.",
       example="text[7] when the notes stop at 6.")
 def undefined_footnote(ctx: AuditContext) -> Iterator[Hit]:
-    if ctx.parsed.entries and not ctx.parsed.footnote_style:
-        return
+    if not ctx.parsed.entries or not ctx.parsed.footnote_style:
+        return  # with no notes at all, reference-list-not-found says it once
     seen: set[int] = set()
     for c in ctx.parsed.citations:
         if c.number is not None and c.entry_index is None and c.number not in seen:

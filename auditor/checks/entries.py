@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from rapidfuzz import fuzz
 
 from auditor.checks.registry import AuditContext, Hit, rule
 from auditor.model import Entry, PartialDate, Severity
 from auditor.parsing.text import compact_key, fold, name_key
+from auditor.parsing.entries import says_online, source_type
 from auditor.parsing.urls import is_doi_url, normalize_url
 
 
@@ -76,7 +77,7 @@ def duplicate_entry(ctx: AuditContext) -> Iterator[Hit]:
             yield Hit(b.line, {"entry": b.label, "other": a.line, "why": why}, entry=b)
 
 
-@rule("broken-entry", severity=Severity.ERROR, family="entries",
+@rule("broken-entry", severity=Severity.WARNING, family="entries",
       description="A fragment that is not a whole reference: it starts with a year or URL and has no author, "
                   "or it ends with a dangling \u201cAccessed\u201d.",
       message="{what}",
@@ -104,15 +105,41 @@ def missing_year(ctx: AuditContext) -> Iterator[Hit]:
             yield Hit(e.line, {"entry": e.label, "nd": " (it says n.d.)" if e.year == "n.d." else ""}, entry=e)
 
 
+INDONESIAN_LIST = re.compile(r"daftar|pustaka|referensi|rujukan|sumber|kepustakaan|bibliografi|catatan", re.I)
+
+
+def _access_expected(ctx: AuditContext) -> Callable[[Entry], bool]:
+    """Whether the document's style asks for access dates on web sources: the entry says "[Online].
+    Available:", other web entries of the document carry one, the page is undated, or the list is an
+    Indonesian academic one ("Daftar Pustaka", "Referensi"), whose style requires "Diakses …"."""
+    if "access_expected" in ctx.cache:
+        return ctx.cache["access_expected"]  # type: ignore[no-any-return]
+    web = [e for e in references(ctx) if source_type(e) == "web"]
+    practice = bool(web) and sum(e.accessed is not None for e in web) * 2 >= len(web)
+
+    def expected(e: Entry) -> bool:
+        return (practice or says_online(e) or e.year is None
+                or bool(e.section and INDONESIAN_LIST.search(e.section)))
+
+    ctx.cache["access_expected"] = expected
+    return expected
+
+
 @rule("missing-access-date", severity=Severity.INFO, family="entries",
-      description="An online source (it has a URL that is not a DOI link) without an access date.",
+      description="A web page (a source known by its URL, not a journal article, book, preprint or standard) "
+                  "without an access date, where the document's style asks for one.",
       message="{entry} cites a web page but gives no access date",
       fix="Add when the page was consulted, e.g. \u201cAccessed 3 March 2024\u201d / \u201cDiakses 3 Maret 2024\u201d.",
-      example="[2] \u201cIntroduction to Rational Choice Theory\u201d, https://… with no date.")
+      example="[2] \u201cIntroduction to Rational Choice Theory\u201d, [Online]. Available: https://… with no date.")
 def missing_access_date(ctx: AuditContext) -> Iterator[Hit]:
+    expected = _access_expected(ctx)
     for e in references(ctx):
-        web = [u for u in e.urls if not is_doi_url(u)]
-        if web and e.accessed is None and not e.dangling_access:
+        if e.accessed is not None or e.dangling_access:
+            continue
+        web = source_type(e) == "web"
+        # Whatever the work, a link with neither a year nor an access date leaves the version undated.
+        undated_link = e.year is None and any(not is_doi_url(u) for u in e.urls)
+        if (web and expected(e)) or undated_link:
             yield Hit(e.line, {"entry": e.label}, entry=e)
 
 

@@ -27,6 +27,8 @@ class Hit:
     citation: Citation | None = None
     column: int | None = None
     subject: str = ""
+    # A lower severity than the rule's when the finding rests on an uncertain reading of the text.
+    severity: Severity | None = None
 
 
 @dataclass
@@ -137,7 +139,7 @@ def run_checks(ctx: AuditContext, enabled: set[str] | None = None,
         sev = (severities or {}).get(name)
         seen: set[tuple[int | None, int | None, str]] = set()
         for h in hits:
-            f = r.finding(h, sev)
+            f = r.finding(h, sev or h.severity)
             if (f.line, f.column, f.message) in seen:
                 continue  # the same words at the same place say nothing new
             seen.add((f.line, f.column, f.message))

@@ -23,6 +23,10 @@ ATTRIBUTION = re.compile(
 )
 
 
+HYPOTHETICAL = re.compile(r"\b(?:could|would|might|may|can|should|must|bisa|dapat|akan|mungkin|boleh|might\s+well)"
+                          r"(?:\s+\w+)?\s*$", re.I)
+
+
 def _cited_year(ctx: AuditContext, c: Citation) -> int | None:
     if c.year and c.year[:4].isdigit():
         return int(c.year[:4])
@@ -89,8 +93,13 @@ def unsupported_quote(ctx: AuditContext) -> Iterator[Hit]:
             # A quotation put in someone's mouth: an attribution verb in its sentence, before or after it.
             sentence_start = max(para.text.rfind(". ", 0, m.start()), para.text.rfind("\n\n", 0, m.start()), 0)
             around = para.text[sentence_start: m.start()] + " " + para.text[m.end(): m.end() + 60]
-            if not ATTRIBUTION.search(around):
+            attribution = ATTRIBUTION.search(around)
+            if not attribution:
                 continue
+            gerund = attribution.group(0).lower().endswith("ing") and re.search(
+                r"\b(?:with|by|than|of|about|without|like|from|for)\s*$", around[: attribution.start()], re.I)
+            if HYPOTHETICAL.search(around[: attribution.start()]) or gerund:
+                continue  # "an economist could say, “…”": words put in nobody's mouth
             line, column = para.where(m.start())
             yield Hit(line, {"quote": " ".join(quote.split())[:80]}, column=column,
                       subject=f"quote:{' '.join(quote.split())[:80]}")

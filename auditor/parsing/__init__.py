@@ -62,7 +62,7 @@ def parse_document(doc: Document) -> ParsedDocument:
         probe = find_citations(paragraphs, numbered=True, notes=False)
         numbered = len({c.number for c in probe if c.number is not None}) >= 2
     note_numbers = {e.number for e in entries if e.is_footnote and e.number is not None}
-    labels = {e.key for e in entries if e.key}
+    labels = {e.key for e in entries if e.key and e.list_style == "label"}
     citations = find_citations(paragraphs, numbered=numbered, notes=notes, note_numbers=note_numbers,
                                labels=labels if len(labels) >= 2 else None,
                                glued_keys=doc.format == "md" and bool(entries))
@@ -77,7 +77,10 @@ def _reads_as_list(section: ReferenceSection, entries: list[Entry]) -> bool:
     "Catatan" is not a list of notes."""
     if not entries:
         return False
-    if section.footnotes and sum(e.number is not None for e in entries) * 2 >= len(entries):
+    numbers = [e.number for e in entries if e.number is not None]
+    if section.footnotes and len(numbers) * 2 >= len(entries):
         return True
+    if len(numbers) >= 2 and numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+        return True  # numbered 1, 2, 3, … under a reference heading: a list by its form
     strong = sum(reference_score(e) >= 2 for e in entries)
     return strong * 2 >= len(entries)

@@ -68,6 +68,9 @@ KEY_SHAPED = re.compile(r"[A-Z][A-Za-z\-]*\d{2,4}[a-z]?")
 BARE_CITATION = re.compile(
     r"(?<![\w(\[])(?P<names>[A-Z\u00C0-\u024F][\w'’\-]+(?:(?:,?\s+(?:and|dan|&)\s+|,\s+)[A-Z\u00C0-\u024F][\w'’\-]+)?"
     r"(?:,?\s+(?:et\s+al\.?|dkk\.?))?),\s+(?P<year>(?:1[5-9]|20)\d\d[a-z]?)\b(?!\s*[-–/]\s*\d)")
+# Pandoc citations: "[@key]", "[see @a, p. 3; @b]"; the keys name entries of a .bib file.
+PANDOC_GROUP = re.compile(r"\[(?P<body>[^\[\]\n]*?(?<![\w.])@[\w][\w:.#$%&+?<>~/\-]*[^\[\]\n]*)\]")
+PANDOC_KEY = re.compile(r"(?<![\w.])-?@(?P<key>[\w][\w:.#$%&+?<>~/\-]*[\w])")
 GLUED_KEY = re.compile(r"(?<![\w])(?P<name>[A-Z][a-z][\w\-]*?)(?P<year>(?:1[5-9]|20)\d\d[a-z]?)(?![\w])")
 FOOTNOTE_REF = re.compile(r"\[\^(?P<body>\d{1,4})\](?!:)")
 SUP = re.compile(r"<sup>\s*(?P<body>\d{1,4}(?:\s*[-–—,]\s*\d{1,4})*)\s*</sup>", re.I)
@@ -154,6 +157,12 @@ def find_citations(paragraphs: list[Paragraph], numbered: bool, notes: bool,
             items.extend(_numbered(para, brackets=numbered or notes, notes=notes))
         if notes and note_numbers:
             items.extend(_glued(para, note_numbers, items))
+        if "@" in para.text:
+            pandoc = _pandoc(para)
+            if pandoc:
+                starts = {c.group_start for c in pandoc}
+                items = [c for c in items if c.group_start not in starts]
+                items.extend(pandoc)
         if labels:
             found_labels = _labels(para, labels)
             starts = {c.group_start for c in found_labels}
@@ -591,3 +600,14 @@ def narrative_evidence(cit: Citation, para: Paragraph) -> bool:
     close = text.find(")", cit.offset)
     after = text[close + 1: close + 60] if close >= 0 else ""
     return bool(REPORTING_AFTER.match(after))
+
+
+def _pandoc(para: Paragraph) -> list[Citation]:
+    """Every "@key" of a bracketed Pandoc citation group."""
+    out = []
+    for g in PANDOC_GROUP.finditer(para.text):
+        for m in PANDOC_KEY.finditer(para.text, g.start("body"), g.end("body")):
+            line, col = para.where(m.start("key"))
+            out.append(Citation(0, line, col, m.group("key"), "pandoc", marker=g.group(0), paragraph=para.index,
+                                offset=m.start("key"), group_start=g.start()))
+    return out

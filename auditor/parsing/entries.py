@@ -279,6 +279,7 @@ def parse_entry(raw: str) -> Entry:
     plain = strip_markdown(body)
     plain = URL_SPAN.sub(" ", plain)
     plain = " ".join(plain.split())
+    entry.bad_dates = impossible_dates(plain)
     access = find_access_date(plain)
     if access:
         entry.accessed = access.date
@@ -305,7 +306,6 @@ def parse_entry(raw: str) -> Entry:
             return entry
     _parse_fields(entry, plain)
     _authors_before_title(entry, body)
-    entry.bad_dates = impossible_dates(plain)
     entry.published = _publication_date(plain, entry.year)
     if entry.year is None and entry.published is not None:
         entry.year = str(entry.published.year)
@@ -509,3 +509,36 @@ def reference_score(entry: Entry) -> int:
     if FIRST_PERSON.search(URL_SPAN.sub(" ", text)):
         score -= 1
     return score
+
+
+ONLINE_CUE = re.compile(r"\[\s*online\s*\]|\bavailable\s*(?:at|from|online)?\s*:|\btersedia\s+(?:di|pada|dari)?\s*:?|"
+                        r"\bonline\s*:|\burl\s*:", re.I)
+ARTICLE_CUE = re.compile(r"\bvol\.?\s*\d|\bno\.\s*\d|\bpp?\.\s*\d|\bhlm\.\s*\d|\b\d+\s*\(\d+\)\s*[:,]|"
+                         r"\b\d{1,4}\s*:\s*\d+\s*[–-]\s*\d+|\b(?:journal|jurnal|proceedings|prosiding|conference|"
+                         r"konferensi|symposium|transactions|review|letters|magazine|majalah)\b", re.I)
+BOOK_CUE = re.compile(r"\b(?:press|penerbit|publisher|publishing|publications|verlag|edition|edisi|ed\.|"
+                      r"eds\.)\b|\b[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s*:\s*[A-Z][\w&.\- ]+(?:,|\.|$)")
+STANDARD_CUE = re.compile(r"\bRFC\s?\d{3,4}\b|\bISO(?:/IEC)?\s?\d{3,5}|\bIEEE\s+Std\b|\bSNI\s?\d", re.I)
+
+
+def source_type(entry: Entry) -> str:
+    """What kind of work an entry cites, as far as its text tells: "article", "preprint", "book",
+    "standard" or "web" (a page known only by its URL), or "unknown"."""
+    text = " ".join(entry.raw.split())
+    plain = URL_SPAN.sub(" ", strip_markdown(text))
+    if re.search(r"arxiv", text, re.I):
+        return "preprint"
+    if STANDARD_CUE.search(plain):
+        return "standard"
+    if entry.doi or ARTICLE_CUE.search(plain):
+        return "article"
+    if BOOK_CUE.search(plain) and not ONLINE_CUE.search(plain):
+        return "book"
+    if any(not re.search(r"doi\.org/", u, re.I) for u in entry.urls):
+        return "web"
+    return "unknown"
+
+
+def says_online(entry: Entry) -> bool:
+    """"[Online]. Available:", "Available at:", "Tersedia di:": the style asks for an access date."""
+    return bool(ONLINE_CUE.search(" ".join(entry.raw.split())))
