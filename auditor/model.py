@@ -100,6 +100,7 @@ class Entry:
     source: int | None = None  # for a note: the bibliography entry of the same work, if the list has one
     dangling_access: bool = False  # ends with "Accessed" and nothing after it
     is_footnote: bool = False
+    file: str | None = None  # in a manuscript of several files: the name of the file the entry is in
 
     @property
     def year_value(self) -> int | None:
