@@ -15,13 +15,14 @@ and line it points into.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.checks import AuditContext, run_checks
-from auditor.config import Settings, _path_matches
-from auditor.documents import load_document
+from auditor.config import Settings
+from auditor.documents import FORMATS, load_document
 from auditor.errors import ConfigError, DocumentError
 from auditor.matching import link_notes_to_bibliography
 from auditor.model import Document, ParsedDocument
@@ -78,39 +79,60 @@ def manuscript_name(paths: list[str]) -> str:
     return "manuscript"
 
 
-def group_files(files: list[Path], settings: Settings) -> list[Path | Manuscript]:
-    """The files to audit, with those of each configured manuscript gathered into one unit.
+def configured_manuscripts(settings: Settings) -> dict[str, list[Path]]:
+    """The files of each manuscript of the configuration, in order: pattern by pattern, each naturally.
 
-    A manuscript takes the place of its first file; its files are ordered by the first of its
-    patterns that each matches, then naturally. A file two manuscripts claim is a configuration error.
+    Patterns are globs (`**` included) relative to the configuration file's folder. A file that two
+    manuscripts claim is a configuration error.
+    """
+    root = settings.root or Path.cwd()
+    members: dict[str, list[Path]] = {}
+    owner: dict[Path, str] = {}
+    for name, patterns in settings.manuscripts.items():
+        files: list[Path] = []
+        for pattern in patterns:
+            found = (Path(f) for f in glob.glob(str(root / pattern), recursive=True))
+            for f in sorted((f.resolve() for f in found if f.is_file() and f.suffix.lower() in FORMATS and f.suffix),
+                            key=natural_key):
+                if owner.get(f, name) != name:
+                    raise ConfigError(f"{settings.source or 'configuration'}: manuscripts: {f} belongs to both "
+                                      f"'{owner[f]}' and '{name}'")
+                if f not in owner:
+                    owner[f] = name
+                    files.append(f)
+        members[name] = files
+    return members
+
+
+def group_files(files: list[Path], settings: Settings) -> list[Path | Manuscript]:
+    """The files to audit, with each configured manuscript that one of them belongs to as one unit.
+
+    A manuscript takes the place of the first of its files given and brings all its files along, so
+    that auditing one chapter (as a pre-commit hook does) still matches it against the shared list.
     """
     if not settings.manuscripts:
         return list(files)
+    members = configured_manuscripts(settings)
+    owner = {f: name for name, fs in members.items() for f in fs}
+    given = {f.resolve(): f for f in files}
     units: list[Path | Manuscript] = []
-    found: dict[str, Manuscript] = {}
-    order: dict[Path, tuple[int, list[int | str]]] = {}
+    done: set[str] = set()
     for f in files:
-        claims = []
-        for name, patterns in settings.manuscripts.items():
-            rank = next((i for i, pattern in enumerate(patterns) if _path_matches(str(f), pattern, settings.root)),
-                        None)
-            if rank is not None:
-                claims.append((name, rank))
-        if len(claims) > 1:
-            names = " and ".join(f"'{n}'" for n, _ in claims)
-            raise ConfigError(f"{settings.source or 'configuration'}: manuscripts: {f} belongs to both {names}")
-        if not claims:
+        name = owner.get(f.resolve())
+        if name is None:
             units.append(f)
-            continue
-        name, rank = claims[0]
-        order[f] = (rank, natural_key(f))
-        if name not in found:
-            found[name] = Manuscript(name)
-            units.append(found[name])
-        found[name].files.append(f)
-    for m in found.values():
-        m.files.sort(key=lambda f: order[f])
+        elif name not in done:
+            done.add(name)
+            units.append(Manuscript(name, [given.get(m) or _shown(m) for m in members[name]]))
     return units
+
+
+def _shown(path: Path) -> Path:
+    """A file the user did not name, as a path relative to the working folder when it is under it."""
+    try:
+        return path.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
 
 
 def audit_manuscript(manuscript: Manuscript, settings: Settings, today: dt.date,

@@ -295,6 +295,19 @@ def test_the_configuration_names_the_files_of_a_manuscript(tmp_path: Path) -> No
         {"document_id": ids["lampiran.md"]}]
 
 
+def test_auditing_one_chapter_brings_the_rest_of_its_manuscript(tmp_path: Path) -> None:
+    """Given one chapter of a configured manuscript (as a pre-commit hook would), all its files are audited."""
+    (tmp_path / "auditor.toml").write_text("[manuscripts]\nthesis = ['thesis/*.md']\n", encoding="utf-8")
+    folder = thesis(tmp_path)
+    db = tmp_path / "a.db"
+    result = run(str(folder / "bab2.md"), "--db", str(db))
+    assert result.exit_code == 1, result.output
+    assert list(documents(db)) == ["bab1.md", "bab2.md", "daftar_pustaka.md"]
+    assert entry_of(db, "Margono") == {"file": "daftar_pustaka.md", "line": ENTRY_LINE["Margono"]}
+    errors = rows(db, "select document_id, line from findings where severity = 'error'")
+    assert errors == [{"document_id": documents(db)["bab2.md"], "line": SLAMETO_LINE}]
+
+
 @pytest.mark.parametrize("table,message", [
     ('manuscripts = ["thesis/*.md"]', "manuscripts must be a table"),
     ("[manuscripts]\nthesis = []", "manuscripts.thesis: expected a non-empty list of file patterns"),
