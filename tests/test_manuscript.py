@@ -207,6 +207,10 @@ def test_footnotes_stay_with_their_chapter(tmp_path: Path) -> None:
                                                                      (ids["bab2.md"], ids["bab2.md"])]
     rules = {r["rule"] for r in rows(db, "select rule from findings")}
     assert not rules & {"undefined-footnote", "unused-footnote", "unresolved-citation"}
+    # Chapter 1's note cites Sugiyono's book, so its entry in daftar_pustaka.md is cited; the others are not.
+    uncited = rows(db, "select document_id, line from findings where rule = 'uncited-entry'")
+    assert {(r["document_id"], r["line"]) for r in uncited} == {
+        (ids["daftar_pustaka.md"], ENTRY_LINE[n]) for n in ("Arikunto", "Margono", "Nazir")}
 
 
 def test_a_numbered_bibliography_is_shared(tmp_path: Path) -> None:
