@@ -14,6 +14,7 @@ from auditor.checks import AuditContext, run_checks
 from auditor.config import Settings
 from auditor.documents import FORMATS, load_document
 from auditor.errors import DocumentError
+from auditor.manuscript import Manuscript, audit_manuscript, group_files, manuscript_files, manuscript_name
 from auditor.model import Finding
 from auditor.parsing import parse_document
 from auditor.store import DocumentResult
@@ -89,13 +90,22 @@ def apply_suppressions(directives: dict[int, set[str]], findings: list[Finding])
 
 
 def audit_paths(paths: list[str], settings: Settings, today: dt.date | None = None,
-                strict: bool = False) -> AuditResult:
-    """Audit every document under the given paths."""
+                strict: bool = False, manuscript: bool = False) -> AuditResult:
+    """Audit every document under the given paths; with manuscript, all of them as one manuscript."""
     result = AuditResult(now_iso())
-    files, result.problems = collect_paths(paths)
     today = today or dt.date.today()
-    for path in files:
-        result.documents.append(audit_file(path, settings, today, strict))
+    units: list[Path | Manuscript]
+    if manuscript:
+        files, result.problems = manuscript_files(paths)
+        units = [Manuscript(manuscript_name(paths), files)] if files else []
+    else:
+        files, result.problems = collect_paths(paths)
+        units = group_files(files, settings)
+    for unit in units:
+        if isinstance(unit, Manuscript):
+            result.documents.extend(audit_manuscript(unit, settings, today, strict))
+        else:
+            result.documents.append(audit_file(unit, settings, today, strict))
     result.finished_at = now_iso()
     return result
 

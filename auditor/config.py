@@ -15,6 +15,9 @@
     exclude = ["^https?://localhost"]
     per-host = 2
 
+    [tool.auditor.manuscripts]       # files audited together as one manuscript, in this order
+    thesis = ["thesis/bab*.md", "thesis/daftar_pustaka.md"]
+
 Unknown keys, rule names and values are errors that say what is wrong.
 """
 
@@ -30,7 +33,7 @@ from typing import Any
 from auditor.errors import ConfigError
 from auditor.model import Severity
 
-TOP_KEYS = {"select", "ignore", "severity", "per-path-ignores", "fail-on", "links", "format"}
+TOP_KEYS = {"select", "ignore", "severity", "per-path-ignores", "fail-on", "links", "format", "manuscripts"}
 LINK_KEYS = {
     "exclude": list, "per-host": int, "concurrency": int, "timeout": (int, float), "deadline": (int, float),
     "max-bytes": int, "max-redirects": int, "retries": int, "cache-age": str, "older-than": str,
@@ -68,6 +71,8 @@ class Settings:
     fail_on: str = "error"
     format: str = "text"
     links: LinkSettings = field(default_factory=LinkSettings)
+    # name → patterns of the files audited together as one manuscript, relative to the config file, in order
+    manuscripts: dict[str, list[str]] = field(default_factory=dict)
     source: str | None = None  # the file the settings came from
     root: Path | None = None  # per-path patterns are relative to the config file's folder
 
@@ -196,7 +201,24 @@ def parse_settings(table: dict[str, Any], where: str = "configuration") -> Setti
         s.format = _choice(table["format"], FORMATS, f"{where}: format")
     if "links" in table:
         s.links = parse_links(table["links"], f"{where}: links")
+    if "manuscripts" in table:
+        s.manuscripts = parse_manuscripts(table["manuscripts"], f"{where}: manuscripts")
     return s
+
+
+def parse_manuscripts(table: Any, where: str) -> dict[str, list[str]]:
+    """`name = ["pattern", …]`: the files of each manuscript, in reading order."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table of name = [file patterns]")
+    out = {}
+    for name, patterns in table.items():
+        if not name.strip():
+            raise ConfigError(f"{where}: a manuscript needs a name")
+        if not isinstance(patterns, list) or not patterns or not all(isinstance(p, str) and p.strip()
+                                                                     for p in patterns):
+            raise ConfigError(f"{where}.{name}: expected a non-empty list of file patterns, got {patterns!r}")
+        out[name] = list(patterns)
+    return out
 
 
 def parse_severities(table: Any, where: str) -> dict[str, Severity]:

@@ -102,6 +102,7 @@ class Entry:
     dangling_access: bool = False  # ends with "Accessed" and nothing after it
     bad_dates: list[str] = field(default_factory=list)  # dates that cannot exist ("30 Februari 2024")
     is_footnote: bool = False
+    file: str | None = None  # in a manuscript of several files: the name of the file the entry is in
 
     @property
     def year_value(self) -> int | None:

@@ -12,7 +12,7 @@ import sqlite_utils
 
 from auditor import HOMEPAGE, __version__
 
-JSON_SCHEMA_VERSION = "1.0"
+JSON_SCHEMA_VERSION = "1.1"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -83,10 +83,12 @@ def as_text(db: sqlite_utils.Database, run_id: int, changes: Changes | None, qui
 def as_json(db: sqlite_utils.Database, run_id: int, changes: Changes | None = None) -> dict[str, Any]:
     """The run as JSON; the layout is documented in docs/output.md and versioned by schema_version."""
     run = next(db.query("select * from runs where id = ?", [run_id]))
+    manuscripts = {r["id"]: r["name"] for r in db.query("select id, name from manuscripts where run_id = ?", [run_id])}
     documents = []
     for d in _documents(db, run_id):
         documents.append({
             "path": d["path"], "sha256": d["sha256"], "format": d["format"], "error": d["error"],
+            "manuscript": manuscripts.get(d.get("manuscript_id")),
             "entries": d["entries_count"], "citations": d["citations_count"],
             "counts": {"error": d["errors"], "warning": d["warnings"], "info": d["infos"]},
             "findings": [{

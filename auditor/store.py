@@ -27,7 +27,10 @@ SCHEMA: dict[str, dict[str, type]] = {
     "documents": {
         "id": int, "run_id": int, "path": str, "name": str, "sha256": str, "format": str, "encoding": str,
         "line_count": int, "entries_count": int, "citations_count": int, "errors": int, "warnings": int,
-        "infos": int, "error": str, "text": str, "repaired_lines": str,
+        "infos": int, "error": str, "text": str, "repaired_lines": str, "manuscript_id": int,
+    },
+    "manuscripts": {
+        "id": int, "run_id": int, "name": str,
     },
     "entries": {
         "id": int, "document_id": int, "line": int, "end_line": int, "raw": str, "authors": str,
@@ -64,7 +67,7 @@ PRIMARY_KEYS = {"links": "url"}
 INDEXES = [
     ("documents", ["run_id"]), ("entries", ["document_id"]), ("citations", ["document_id"]),
     ("findings", ["run_id"]), ("findings", ["document_id"]), ("link_checks", ["url"]),
-    ("entry_links", ["entry_id"]),
+    ("entry_links", ["entry_id"]), ("manuscripts", ["run_id"]),
 ]
 
 
@@ -115,6 +118,7 @@ class DocumentResult:
     parsed: ParsedDocument | None = None
     findings: list[Finding] = field(default_factory=list)
     error: str | None = None
+    manuscript: str | None = None  # the name of the manuscript the file is part of, if any
 
 
 @dataclass
@@ -144,12 +148,44 @@ def _save(db: sqlite_utils.Database, started_at: str, finished_at: str, version:
         "settings": json.dumps(settings, ensure_ascii=False, default=str),
     }).last_pk
     ids = SavedIds(int(run_id))
+    manuscripts: dict[str, int] = {}
     for result in results:
-        _save_document(db, ids, result)
+        if result.manuscript is not None and result.manuscript not in manuscripts:
+            pk = db.table("manuscripts").insert({"run_id": ids.run_id, "name": result.manuscript}).last_pk
+            assert pk is not None
+            manuscripts[result.manuscript] = int(pk)
+    # A citation or note may point at an entry of another file of its manuscript (entry indexes are
+    # unique within a manuscript), so every entry's id is known before anything is stored. The run
+    # holds the write lock since its first insert, so the next ids are ours to assign; rows then go
+    # in batches instead of one statement each.
+    next_entry = _next_id(db, "entries")
+    scopes: dict[str, dict[int, int]] = {}
+    cited: dict[str, dict[int, int]] = {}
+    for result in results:
+        entry_ids = scopes.setdefault(_scope(result), {})
+        counts = cited.setdefault(_scope(result), {})
+        if result.parsed is None:
+            continue
+        for e in result.parsed.entries:
+            entry_ids[e.index] = next_entry
+            next_entry += 1
+        for c in result.parsed.citations:
+            if c.entry_index is not None:
+                counts[c.entry_index] = counts.get(c.entry_index, 0) + 1
+    for result in results:
+        _save_document(db, ids, result, manuscripts.get(result.manuscript or ""), scopes[_scope(result)],
+                       cited[_scope(result)])
     return ids
 
 
-def _save_document(db: sqlite_utils.Database, ids: SavedIds, result: DocumentResult) -> None:
+def _scope(result: DocumentResult) -> str:
+    """What entry indexes are unique in: the manuscript, or the document alone."""
+    return f"manuscript\x1f{result.manuscript}" if result.manuscript is not None else f"document\x1f{result.path}"
+
+
+def _save_document(db: sqlite_utils.Database, ids: SavedIds, result: DocumentResult, manuscript_id: int | None,
+                   entry_ids: dict[int, int], cited: dict[int, int]) -> None:
+    """The document's row, entries, citations and findings; entry_ids: the ids of its manuscript's entries."""
     parsed = result.parsed
     counts = {s: sum(1 for f in result.findings if f.severity.value == s and not f.suppressed)
               for s in ("error", "warning", "info")}
@@ -162,19 +198,11 @@ def _save_document(db: sqlite_utils.Database, ids: SavedIds, result: DocumentRes
         "citations_count": len(parsed.citations) if parsed else 0,
         "errors": counts["error"], "warnings": counts["warning"], "infos": counts["info"],
         "error": result.error, "text": "\n".join(doc.lines) if doc else None,
-        "repaired_lines": json.dumps(doc.repaired_lines) if doc else None,
+        "repaired_lines": json.dumps(doc.repaired_lines) if doc else None, "manuscript_id": manuscript_id,
     }).last_pk)
     ids.document_ids[result.path] = document_id
     if parsed is None:
         return
-    cited: dict[int, int] = {}
-    for c in parsed.citations:
-        if c.entry_index is not None:
-            cited[c.entry_index] = cited.get(c.entry_index, 0) + 1
-    # The run holds the write lock since its first insert, so the next ids are ours to assign; rows
-    # then go in batches instead of one statement each.
-    first_entry = _next_id(db, "entries")
-    entry_ids = {e.index: first_entry + i for i, e in enumerate(parsed.entries)}
     db.table("entries").insert_all(({
         "id": entry_ids[e.index], "document_id": document_id, "line": e.line, "end_line": e.end_line,
         "raw": e.raw, "authors": json.dumps(e.authors, ensure_ascii=False), "author_text": e.author_text,
@@ -186,7 +214,7 @@ def _save_document(db: sqlite_utils.Database, ids: SavedIds, result: DocumentRes
         "label": e.label, "refers_to": entry_ids.get(e.refers_to) if e.refers_to is not None else None,
         "source_entry_id": entry_ids.get(e.source) if e.source is not None else None,
     } for e in parsed.entries), batch_size=500)
-    ids.entry_ids.update({(result.path, i): v for i, v in entry_ids.items()})
+    ids.entry_ids.update({(result.path, e.index): entry_ids[e.index] for e in parsed.entries})
     db.table("entry_links").insert_all(({"entry_id": entry_ids[e.index], "url": url}
                                         for e in parsed.entries for url in e.urls), batch_size=500)
     first_citation = _next_id(db, "citations")

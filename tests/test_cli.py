@@ -111,7 +111,7 @@ def test_json_output_is_versioned(tmp_path: Path) -> None:
     doc = write(tmp_path, "paper.md", ERROR)
     result = invoke("audit", str(doc), "--db", str(tmp_path / "a.db"), "--no-html", "--format", "json")
     data = json.loads(result.output)
-    assert data["schema_version"] == "1.0" and data["tool"]["name"] == "citation-auditor"
+    assert data["schema_version"] == "1.1" and data["tool"]["name"] == "citation-auditor"
     finding = data["documents"][0]["findings"][0]
     assert set(finding) == {"rule", "severity", "line", "column", "message", "suggestion", "fingerprint", "suppressed"}
     assert finding["rule"] == "unresolved-citation" and finding["line"] == 1

@@ -65,11 +65,11 @@ def test_an_interrupted_run_leaves_earlier_runs_intact(tmp_path: Path, monkeypat
     real = store._save_document
     calls = {"n": 0}
 
-    def failing(db, ids, result):
+    def failing(db, ids, result, *rest):
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt  # as if the user pressed Ctrl-C half-way through writing
-        return real(db, ids, result)
+        return real(db, ids, result, *rest)
 
     monkeypatch.setattr(store, "_save_document", failing)
     result = audit(db_path, str(REFERENCES))

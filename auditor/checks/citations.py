@@ -10,7 +10,7 @@ from auditor.model import Citation, Entry, Severity
 
 
 def _where(e: Entry) -> str:
-    return f"line {e.line}"
+    return f"line {e.line} of {e.file}" if e.file else f"line {e.line}"
 
 
 def _text(c: Citation) -> str:
@@ -37,7 +37,7 @@ def _confident(c: Citation) -> bool:
       example="(Brookngs 2022) when the list has Brookings. 2022.")
 def unresolved_citation(ctx: AuditContext) -> Iterator[Hit]:
     footnotes = ctx.parsed.footnote_style
-    has_list = bool(ctx.parsed.entries)
+    has_list = bool(ctx.whole.entries)
     for c in ctx.parsed.citations:
         if c.status != "unresolved":
             continue
@@ -66,7 +66,7 @@ def unresolved_citation(ctx: AuditContext) -> Iterator[Hit]:
           "\u201cReferences\u201d or \u201cDaftar Pustaka\u201d.",
       example="text[1] … text[2] … with no list at the end.")
 def reference_list_not_found(ctx: AuditContext) -> Iterator[Hit]:
-    if ctx.parsed.entries:
+    if ctx.whole.entries:
         return
     numbers = sorted({c.number for c in ctx.parsed.citations if c.number is not None})
     if len(numbers) >= 2:
@@ -85,7 +85,7 @@ def ambiguous_citation(ctx: AuditContext) -> Iterator[Hit]:
         if c.status != "ambiguous":
             continue
         entries = [ctx.entry(i) for i in c.candidates]
-        lines = ", ".join(f"line {e.line}" for e in entries if e)
+        lines = ", ".join(_where(e) for e in entries if e)
         yield Hit(c.line, {"citation": _text(c), "count": len(c.candidates), "lines": lines,
                            "year": (c.year or "")[:4] or "n.d."}, citation=c)
 
@@ -144,18 +144,18 @@ def citation_not_first_author(ctx: AuditContext) -> Iterator[Hit]:
 def _cited_indexes(ctx: AuditContext) -> set[int]:
     """Entries a citation or note points at, or that a citation plainly means despite a slip."""
     cited: set[int] = set()
-    for c in ctx.parsed.citations:
+    for c in ctx.whole.citations:
         if c.entry_index is not None:
             cited.add(c.entry_index)
         if c.status in ("ambiguous", "year-mismatch", "missing-year"):
             cited.update(c.candidates)
         if c.suggestion_index is not None:
             cited.add(c.suggestion_index)
-    for e in ctx.parsed.entries:
+    for e in ctx.whole.entries:
         if e.refers_to is not None and e.index in cited:
             cited.add(e.refers_to)
     # A bibliography entry is cited through the notes that cite its work.
-    for e in ctx.parsed.entries:
+    for e in ctx.whole.entries:
         if e.source is not None and e.index in cited:
             cited.add(e.source)
     # A duplicate of a cited entry is reported as duplicate-entry, not also as uncited.
@@ -175,9 +175,10 @@ def uncited_entry(ctx: AuditContext) -> Iterator[Hit]:
     references = [e for e in parsed.entries if e.kind == "reference" and not e.is_footnote]
     if not references:
         return
-    if parsed.footnote_style and not any(e.source is not None for e in parsed.entries):
+    whole = ctx.whole
+    if whole.footnote_style and not any(e.source is not None for e in whole.entries):
         return  # notes that cite no listed work: the list is a bibliography of further reading
-    if not parsed.citations:
+    if not whole.citations:
         what = "the only entry of the reference list" if len(references) == 1 else \
             f"none of the {len(references)} entries of the reference list"
         yield Hit(None, {"message": f"the text cites no source: {what} is cited anywhere"},
@@ -209,7 +210,7 @@ def ibid_without_antecedent(ctx: AuditContext) -> Iterator[Hit]:
       fix="Add note {number} or remove the marker.",
       example="text[7] when the notes stop at 6.")
 def undefined_footnote(ctx: AuditContext) -> Iterator[Hit]:
-    if not ctx.parsed.entries or not ctx.parsed.footnote_style:
+    if not ctx.whole.entries or not ctx.parsed.footnote_style:
         return  # with no notes at all, reference-list-not-found says it once
     seen: set[int] = set()
     for c in ctx.parsed.citations:

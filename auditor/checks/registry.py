@@ -40,11 +40,20 @@ class AuditContext:
     settings: dict[str, Any] = field(default_factory=dict)
     # Results that several rules need, computed once per document (see checks.entries.duplicates).
     cache: dict[str, Any] = field(default_factory=dict)
+    # For a file of a manuscript split over several files: every file's entries and citations pooled
+    # (see auditor.manuscript). Rules about the whole work (is an entry cited? is the text sourced?)
+    # judge `whole`; the others look at their own file.
+    manuscript: ParsedDocument | None = None
+
+    @property
+    def whole(self) -> ParsedDocument:
+        """The manuscript this document belongs to, or the document itself."""
+        return self.manuscript if self.manuscript is not None else self.parsed
 
     def entry(self, index: int | None) -> Entry | None:
         if index is None:
             return None
-        for e in self.parsed.entries:
+        for e in self.whole.entries:
             if e.index == index:
                 return e
         return None

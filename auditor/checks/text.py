@@ -80,7 +80,7 @@ def _title_case(text: str) -> bool:
       example="\u2026 mengatakan yang paling dibutuhkan adalah \"pendapatan devisa dari para pekerja.\"")
 def unsupported_quote(ctx: AuditContext) -> Iterator[Hit]:
     parsed = ctx.parsed
-    if not parsed.entries and not parsed.citations:
+    if not ctx.whole.entries and not ctx.whole.citations:
         return
     cited = {c.paragraph for c in parsed.citations}
     for para in parsed.paragraphs:
@@ -113,7 +113,7 @@ def unsupported_quote(ctx: AuditContext) -> Iterator[Hit]:
       example="an opinion piece that states facts (dates, treaties) without any source")
 def unsourced_document(ctx: AuditContext) -> Iterator[Hit]:
     parsed = ctx.parsed
-    if parsed.entries or parsed.citations:
+    if ctx.whole.entries or ctx.whole.citations:
         return
     count = sum(len(re.findall(r"[^\W\d_]{2,}", p.text)) for p in parsed.paragraphs)
     if count >= MIN_WORDS:

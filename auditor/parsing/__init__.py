@@ -15,6 +15,13 @@ FOOTNOTE_DEF = re.compile(r"^\s*\[\^\d{1,4}\]:")
 
 def parse_document(doc: Document) -> ParsedDocument:
     """Find the reference lists and citations of a document and match them to each other."""
+    parsed = parse_references(doc)
+    cite_document(parsed)
+    return parsed
+
+
+def parse_references(doc: Document) -> ParsedDocument:
+    """Find a document's reference lists, their entries and its paragraphs of text (no citations yet)."""
     sections = find_sections(doc)
     if not any(s.footnotes for s in sections):
         defs = [n for n, line in enumerate(doc.lines, 1) if FOOTNOTE_DEF.match(line)]
@@ -54,6 +61,17 @@ def parse_document(doc: Document) -> ParsedDocument:
     for s in kept:
         excluded.update(range(s.heading_line or s.start, s.end + 1))
     paragraphs = build_paragraphs(doc, excluded)
+    return ParsedDocument(doc, kept, entries, [], paragraphs)
+
+
+def cite_document(parsed: ParsedDocument, entries: list[Entry] | None = None) -> None:
+    """Find the citations in a document's paragraphs and match them to its entries, or to those given.
+
+    A file of a manuscript passes its own notes and the bibliography entries of every file.
+    """
+    entries = parsed.entries if entries is None else entries
+    kept = parsed.sections
+    paragraphs = parsed.paragraphs
     numbered_entries = [e for e in entries if e.number is not None and not e.is_footnote]
     numbered = len(numbered_entries) >= max(1, len([e for e in entries if not e.is_footnote]) // 2)
     notes = any(s.footnotes for s in kept)
@@ -65,10 +83,11 @@ def parse_document(doc: Document) -> ParsedDocument:
     labels = {e.key for e in entries if e.key and e.list_style == "label"}
     citations = find_citations(paragraphs, numbered=numbered, notes=notes, note_numbers=note_numbers,
                                labels=labels if len(labels) >= 2 else None,
-                               glued_keys=doc.format == "md" and bool(entries))
-    parsed = ParsedDocument(doc, kept, entries, citations, paragraphs, numbered=numbered or notes)
-    match_citations(parsed)
-    return parsed
+                               glued_keys=parsed.document.format == "md" and bool(entries))
+    view = ParsedDocument(parsed.document, kept, entries, citations, paragraphs)
+    match_citations(view)
+    parsed.citations = view.citations
+    parsed.numbered = numbered or notes
 
 
 def _reads_as_list(section: ReferenceSection, entries: list[Entry]) -> bool:

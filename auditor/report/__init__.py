@@ -73,13 +73,15 @@ def render_html(db: sqlite_utils.Database, run_id: int, out_dir: Path) -> Path:
     by_rule: Counter[str] = Counter()
     for d in documents:
         d["slug"] = slug(Path(d["path"]).stem, taken)
+    elsewhere = _manuscript_entry_pages(db, run_id, {d["id"]: d["slug"] for d in documents})
+    for d in documents:
         findings = list(db.query("select rule, severity from findings where document_id = ? and suppressed = 0",
                                  [d["id"]]))
         by_rule.update(f["rule"] for f in findings)
         health = Counter(outcomes.get(u) for u in _document_urls(db, d["id"]) if outcomes.get(u))
         rows.append({"doc": d, "health": dict(health), "href": f"documents/{d['slug']}.html"})
         if not d["error"]:
-            page = render_document(env, db, d, run, outcomes)
+            page = render_document(env, db, d, run, outcomes, elsewhere)
             (pages / f"{d['slug']}.html").write_text(page, encoding="utf-8")
     history = _outcome_history(db)
     index = env.get_template("index.html").render(
@@ -97,6 +99,13 @@ def _document_urls(db: sqlite_utils.Database, document_id: int) -> list[str]:
     return [r["url"] for r in db.query(
         "select l.url from entry_links l join entries e on e.id = l.entry_id where e.document_id = ?",
         [document_id])]
+
+
+def _manuscript_entry_pages(db: sqlite_utils.Database, run_id: int, slugs: dict[int, str]) -> dict[int, str]:
+    """For the entries of files audited as one manuscript: entry id → the page of the file it is in."""
+    rows = db.query("select e.id, e.document_id from entries e join documents d on d.id = e.document_id "
+                    "where d.run_id = ? and d.manuscript_id is not null", [run_id])
+    return {r["id"]: f"{slugs[r['document_id']]}.html" for r in rows}
 
 
 def _link_outcomes(db: sqlite_utils.Database) -> dict[str, str]:
@@ -117,13 +126,15 @@ def _outcome_history(db: sqlite_utils.Database) -> list[tuple[str, dict[str, int
 
 
 def render_document(env: Environment, db: sqlite_utils.Database, d: dict[str, Any], run: dict[str, Any],
-                    outcomes: dict[str, str]) -> str:
+                    outcomes: dict[str, str], elsewhere: dict[int, str] | None = None) -> str:
+    """One document's page; elsewhere: the page of each entry of its manuscript, for links into other files."""
     entries = list(db.query("select * from entries where document_id = ? order by line", [d["id"]]))
     citations = list(db.query("select * from citations where document_id = ? order by line, \"column\"",
                               [d["id"]]))
     findings = list(db.query(
         "select * from findings where document_id = ? order by coalesce(line, 0), rule", [d["id"]]))
     entry_line = {e["id"]: e["line"] for e in entries}
+    pages = {i: page for i, page in (elsewhere or {}).items() if i not in entry_line}
     cited_entry = {}
     for c in citations:
         candidates = json.loads(c["candidates"] or "[]")
@@ -133,6 +144,7 @@ def render_document(env: Environment, db: sqlite_utils.Database, d: dict[str, An
         # the finding to the line and to the entry in one click each.
         f["entry_ref"] = f["entry_id"] or cited_entry.get(f["citation_id"])
         f["entry_line"] = entry_line.get(f["entry_ref"])
+        f["entry_href"] = f"{pages.get(f['entry_ref'], '')}#E{f['entry_ref']}"
     by_entry: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for f in findings:
         if f["entry_id"] is not None:
@@ -142,7 +154,7 @@ def render_document(env: Environment, db: sqlite_utils.Database, d: dict[str, An
                          for u in json.loads(e["urls"] or "[]")]
         e["findings"] = by_entry.get(e["id"], [])
     lines = (d["text"] or "").split("\n")
-    text_rows = _text_rows(lines, citations, findings, entries)
+    text_rows = _text_rows(lines, citations, findings, entries, pages)
     rules = sorted({f["rule"] for f in findings})
     counts = Counter(f["severity"] for f in findings if not f["suppressed"])
     return env.get_template("document.html").render(
@@ -153,7 +165,7 @@ def render_document(env: Environment, db: sqlite_utils.Database, d: dict[str, An
 
 
 def _text_rows(lines: list[str], citations: list[dict[str, Any]], findings: list[dict[str, Any]],
-               entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+               entries: list[dict[str, Any]], pages: dict[int, str] | None = None) -> list[dict[str, Any]]:
     """Each line of the document as escaped HTML with its citations turned into links to their entries."""
     by_line: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for c in citations:
@@ -167,14 +179,14 @@ def _text_rows(lines: list[str], citations: list[dict[str, Any]], findings: list
     for number, text in enumerate(lines, 1):
         rows.append({
             "number": number,
-            "html": _highlight(text, by_line.get(number, [])),
+            "html": _highlight(text, by_line.get(number, []), pages or {}),
             "findings": findings_at.get(number, []),
             "entry": entry_starts.get(number),
         })
     return rows
 
 
-def _highlight(text: str, citations: list[dict[str, Any]]) -> Markup:
+def _highlight(text: str, citations: list[dict[str, Any]], pages: dict[int, str] | None = None) -> Markup:
     spans = []
     for c in sorted(citations, key=lambda c: c["column"] or 0):
         start = max(0, (c["column"] or 1) - 1)
@@ -195,8 +207,8 @@ def _highlight(text: str, citations: list[dict[str, Any]]) -> Markup:
         label = escape(text[start:end])
         title = escape(f"{status}: {c['raw']}")
         if c["entry_id"] is not None:
-            out.append(Markup('<a class="cite cite-{s}" href="#E{e}" title="{t}">{l}</a>').format(
-                s=status, e=c["entry_id"], t=title, l=label))
+            out.append(Markup('<a class="cite cite-{s}" href="{p}#E{e}" title="{t}">{l}</a>').format(
+                s=status, p=(pages or {}).get(c["entry_id"], ""), e=c["entry_id"], t=title, l=label))
         else:
             out.append(Markup('<mark class="cite cite-{s}" title="{t}">{l}</mark>').format(
                 s=status, t=title, l=label))
