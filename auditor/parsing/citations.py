@@ -10,7 +10,8 @@ import re
 
 from auditor.model import Citation, Document, Paragraph
 from auditor.parsing.dates import MONTHS
-from auditor.parsing.text import fold, mask_links
+from auditor.parsing.entries import ORGANISATION
+from auditor.parsing.text import fold, mask_code, mask_links
 
 YEAR_ITEM = r"(?:1[5-9]\d\d|20\d\d)[a-z]?|n\.\s?d\.?|t\.\s?t\.?|in\s+press|forthcoming|tanpa\s+tahun"
 YEARS = re.compile(
@@ -114,7 +115,7 @@ def build_paragraphs(doc: Document, excluded: set[int]) -> list[Paragraph]:
             parts.append(gap)
             size += len(gap)
         segments.append((size, number, 1))
-        line = mask_links(line)
+        line = mask_links(mask_code(line))
         parts.append(line)
         size += len(line)
         blank = False
@@ -276,6 +277,8 @@ def _split_names(names: str) -> tuple[list[str], bool]:
     s = " ".join(names.split())
     et_al = bool(re.search(r"\b(?:et\s*al\.?|dkk\.?|cs\.?)\s*,?$", s, re.I))
     s = re.sub(r",?\s*\b(?:et\s*al\.?|dkk\.?|cs\.?)\s*,?$", "", s, flags=re.I).strip(" ,")
+    if ORGANISATION.search(s) and "," not in s:
+        return [s], et_al  # "Kementerian Koperasi dan UKM" is one author
     parts = re.split(r"\s*(?:,\s*)?(?:\s&\s|&|\band\b|\bdan\b|\bund\b)\s*|,\s*", s)
     return [p.strip(" ,.") if not p.strip().endswith(".") or len(p.strip()) > 4 else p.strip(" ,") for p in parts if p.strip(" ,.")], et_al
 

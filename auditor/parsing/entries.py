@@ -417,10 +417,19 @@ def _authors_before_title(entry: Entry, body: str) -> None:
             entry.title = title
 
 
+ORGANISATION = re.compile(
+    r"\b(?:kementerian|badan|dinas|departemen|direktorat|sekretariat|lembaga|pusat|pemerintah|komisi|dewan|"
+    r"yayasan|perusahaan|universitas|institut|kantor|asosiasi|ministry|department|university|institute|"
+    r"organi[sz]ation|association|council|commission|agency|office|bureau|society|foundation|centre|center|"
+    r"corporation|committee|government|bank)\b", re.I)
+
+
 def split_authors(text: str) -> list[str]:
-    """Split an author string into names; organisations stay whole."""
+    """Split an author string into names; organisations stay whole ("Kementerian Koperasi dan UKM")."""
     if not text:
         return []
+    if ORGANISATION.search(text) and not re.search(r"[;,]", text):
+        return [text.strip()]
     s = re.sub(r"\s*(?:,?\s*&|,?\s+and|,?\s+dan|;)\s+", ", ", text)
     s = re.sub(r"\s*,?\s*(?:et al\.?|dkk\.?)\s*$", "", s)
     parts = [p.strip(" .") for p in s.split(",") if p.strip(" .")]

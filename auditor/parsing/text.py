@@ -23,6 +23,16 @@ LINK_SPAN = re.compile(r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(([^()\s]*(?:\(
 LINKED_CITATION = re.compile(r"[A-Z\u00C0-\u024F][^()\[\]\n]{0,100}?,?\s+(?:1[5-9]|20)\d\d[a-z]?")
 
 
+INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+
+
+def mask_code(line: str) -> str:
+    """Blank inline code spans (`a = [1, 2, 3]`): code is not prose and cites nothing."""
+    if "`" not in line:
+        return line
+    return INLINE_CODE.sub(lambda m: " " * len(m.group(0)), line)
+
+
 def mask_links(line: str) -> str:
     """Keep a Markdown link's label and blank its brackets and target, so that offsets do not move:
     "([Ho et al., 2020](https://…))" reads as "( Ho et al., 2020 …)" to the citation finder."""

@@ -1,0 +1,366 @@
+"""Reference lists, entries and citations in the forms real manuscripts use (issue #9), one small
+document per form, written for the test: Word exports, labels without headings, RFC labels, link text."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import audit_text
+
+
+def entry_lines(text: str, name: str = "doc.md") -> list[int]:
+    parsed, _ = audit_text(text, name)
+    return [e.line for e in parsed.entries]
+
+
+def citations(text: str, name: str = "doc.md") -> list[tuple[int, str, int | None]]:
+    """(line, raw, line of the entry it resolves to) for every citation."""
+    parsed, _ = audit_text(text, name)
+    line_of = {e.index: e.line for e in parsed.entries}
+    return [(c.line, c.raw, line_of.get(c.entry_index)) for c in parsed.citations]
+
+
+def findings(text: str, name: str = "doc.md") -> list[tuple[str, int | None]]:
+    _, found = audit_text(text, name)
+    return [(f.rule, f.line) for f in found]
+
+
+WORD_EXPORT = """**BAB I PENDAHULUAN**
+
+CRM adalah strategi untuk mengelola hubungan dengan pelanggan \\[1\\]. Loyalitas dibahas \\[2\\].
+
+**DAFTAR PUSTAKA **
+
+\\[1\\] 
+
+N. A. Anggara and M. Iqbal, “Penerapan Customer Relationship 
+
+Management Berbasis Web,” 2022. 
+
+\\[2\\] 
+
+Y. S. Hardiana, “PENERAPAN CRM UNTUK 
+
+MENINGKATKAN LOYALITAS,” Oct. 
+
+2025. \\[Online\\]. Available: https://rcf-
+
+indonesia.org/jurnal/index.php/x 
+"""
+
+
+def test_word_export_lone_markers_and_blank_wrapped_lines() -> None:
+    """A Word export's `**DAFTAR PUSTAKA **`, escaped `\\[1\\]` markers alone on their line and entries
+    broken by blank lines give one entry per marker, and the escaped markers in the text resolve."""
+    parsed, found = audit_text(WORD_EXPORT)
+    assert [(e.line, e.number) for e in parsed.entries] == [(7, 1), (13, 2)]
+    assert parsed.entries[1].year == "2025" and "rcf-indonesia.org" in parsed.entries[1].raw.replace("\n", "")
+    assert [(c.line, c.number, c.status) for c in parsed.citations] == [(3, 1, "resolved"), (3, 2, "resolved")]
+    assert not [f for f in found if f.rule in ("broken-entry", "uncited-entry", "unresolved-citation")]
+
+
+def test_an_outline_mention_of_the_heading_is_not_the_list() -> None:
+    """"DAFTAR PUSTAKA" in a report's outline, with prose under it, is not taken for the reference list."""
+    text = ("**DAFTAR PUSTAKA **\n\nBerisi daftar referensi yang digunakan dalam penulisan makalah.\n\n"
+            + WORD_EXPORT)
+    assert entry_lines(text) == [11, 17]
+
+
+@pytest.mark.parametrize("label", ["Referensi:", "Sumber:", "Daftar Pustaka:", "**Referensi Terkait**:"])
+def test_a_label_without_heading_markup_opens_the_list_until_the_next_heading(label: str) -> None:
+    """A plain or bold label opens a list that ends at the next Markdown heading."""
+    text = (f"# Laporan\n\nTeks tentang stroke (Smith, 2020).\n\n{label}\n"
+            "- Smith, J. (2020). *Stroke Prediction*. Journal of Medicine, 17(4), 567-579.\n"
+            "- WHO (2021). Cardiovascular Diseases. Available at: https://www.who.int/cvd\n\n"
+            "## Business Understanding\n\nBagian berikutnya (2021) tanpa daftar.\n")
+    assert entry_lines(text) == [6, 7]
+
+
+def test_entries_written_as_headings_and_links_to_them() -> None:
+    """`##### [1] …` entries under `# References` are entries, and `[[1]](#anchor)` cites them."""
+    text = ("Berdasarkan [[1]](#1-kenneth-a-tutu) di Ghana, beton [[2]](#2-liu) sering gagal.\n\n"
+            "# References\n"
+            "##### [1] Kenneth A. Tutu, \"Concrete quality issues,\" *Case Studies, Vol 17, 2022* https://a.org/1\n"
+            "##### [2] Gaoyang Liu, \"Concrete strength prediction,\" *Case Studies, Vol 18, 2023* https://a.org/2\n")
+    assert citations(text) == [(1, "[1]", 4), (1, "[2]", 5)]
+
+
+def test_entries_that_are_one_whole_link_each() -> None:
+    """`[[1] Title](url)` lines are numbered entries; `[[1]](url)` in the text resolves to them."""
+    text = ("Stroke adalah penyebab kematian [[1]](https://j.id/179).\n\nReferensi:\n\n"
+            "[[1] Penerapan Range Of Motion pada pasien stroke](https://j.id/179)\n\n"
+            "[[2] Karakteristik Penderita Stroke](https://j.id/468)\n\n## Berikutnya\n")
+    parsed, found = audit_text(text)
+    assert [(e.line, e.number) for e in parsed.entries] == [(5, 1), (7, 2)]
+    assert [c.status for c in parsed.citations] == ["resolved"]
+    assert ("missing-year", 5) in [(f.rule, f.line) for f in found]
+
+
+def test_a_list_of_bare_wiki_links_has_one_entry_per_line() -> None:
+    """Seven `[[https://…]]` lines under a bold label are seven entries, not one."""
+    urls = "\n".join(f"[[https://site{i}.example.org/page-{i}]]" for i in range(1, 4))
+    text = "# Makalah\n\nKomputer kuantum berkembang pesat.\n\n**Daftar Pustaka**\n" + urls + "\n"
+    parsed, found = audit_text(text)
+    assert [e.line for e in parsed.entries] == [6, 7, 8]
+    assert [e.urls for e in parsed.entries][0] == ["https://site1.example.org/page-1"]
+    # An Indonesian academic list asks for access dates on web sources; nothing is cited.
+    assert [f.line for f in found if f.rule == "missing-access-date"] == [6, 7, 8]
+    assert [(f.rule, f.line) for f in found if f.rule == "uncited-entry"] == [("uncited-entry", None)]
+
+
+RFC = """Network Working Group                                     T. Berners-Lee
+Request for Comments: 3986                                           W3C
+
+1.  Introduction
+
+   This document obsoletes [RFC2396], which merged [RFC1738] and
+   [RFC1808].  The ABNF notation [STD68] defines rules [ "//" authority ].
+   A URI is identified per [RFC1808].
+
+
+
+
+
+Berners-Lee, et al.         Standards Track                     [Page 1]
+\f
+RFC 3986                   URI Generic Syntax               January 2005
+
+
+10.  References
+
+10.1.  Normative References
+
+   [RFC1808]  Fielding, R., "Relative Uniform Resource Locators",
+              RFC 1808, June 1995.
+
+   [STD68]    Crocker, D. and P. Overell, "Augmented BNF for Syntax
+              Specifications: ABNF", STD 68, RFC 5234, January 2008.
+
+
+
+Berners-Lee, et al.         Standards Track                     [Page 2]
+\f
+RFC 3986                   URI Generic Syntax               January 2005
+
+
+10.2.  Informative References
+
+   [RFC1738]  Berners-Lee, T., Masinter, L., and M. McCahill, "Uniform
+              Resource Locators (URL)", RFC 1738, December 1994.
+
+   [RFC2396]  Berners-Lee, T., Fielding, R., and L. Masinter, "Uniform
+              Resource Identifiers (URI): Generic Syntax", RFC 2396,
+              August 1998, <http://www.ietf.org/rfc/
+              rfc2396.txt>.
+
+Appendix A.  Collected ABNF for URI
+
+   URI           = scheme ":" hier-part [ "?" query ]
+"""
+
+
+def test_rfc_labels_page_furniture_and_the_end_of_the_list() -> None:
+    """Symbolic labels are entries and citations; page headers and footers, sub-headings and the
+    appendix after the list are not entries; a URL wrapped inside <…> is one URL; the list sorted by
+    label is in order."""
+    parsed, found = audit_text(RFC, "rfc.txt")
+    assert [(e.line, e.key) for e in parsed.entries] == [(23, "RFC1808"), (26, "STD68"), (38, "RFC1738"),
+                                                         (41, "RFC2396")]
+    line_of = {e.index: e.line for e in parsed.entries}
+    assert [(c.raw, line_of.get(c.entry_index)) for c in parsed.citations] == [
+        ("RFC2396", 41), ("RFC1738", 38), ("RFC1808", 23), ("STD68", 26), ("RFC1808", 23)]
+    assert parsed.entries[3].urls == ["http://www.ietf.org/rfc/rfc2396.txt"]
+    assert parsed.entries[0].year == "1995"  # "RFC 1808" is an identifier, not a year
+    assert found == []
+
+
+LINK_TEXT = """The encoder-decoder model ([Bahdanau et al., 2015](https://arxiv.org/abs/1409.0473)) is classic.
+A figure from [Ho et al. (2020)](https://arxiv.org/abs/2006.11239) and [Nichol & Dhariwal (2021)](https://x.org/n).
+(Image source: [Sohl-Dickstein et al., 2015](https://arxiv.org/abs/1503.03585))
+
+| Name | Paper |
+|---|---|
+| Additive | [Bahdanau2015](https://arxiv.org/pdf/1409.0473.pdf) |
+
+(*) Referred to as "concat" in Luong, et al., 2015.
+
+The list literal `a = [1, 2, 3]` and a topic link to [attention](https://example.org/attn) cite nothing.
+
+## References
+
+[1] Dzmitry Bahdanau, Kyunghyun Cho, and Yoshua Bengio. "Neural machine translation." ICLR 2015.
+
+[2] Jonathan Ho, Ajay Jain, Pieter Abbeel. "Denoising diffusion probabilistic models." arxiv 2020.
+
+[3] Alex Nichol and Prafulla Dhariwal. "Improved denoising diffusion." ICML 2021.
+
+[4] Jascha Sohl-Dickstein et al. "Deep unsupervised learning." ICML 2015.
+
+[5] Minh-Thang Luong, Hieu Pham, Christopher D. Manning. "Effective approaches." EMNLP 2015.
+"""
+
+
+def test_citations_inside_markdown_link_text_resolve_with_both_authors() -> None:
+    """Author-year citations written as link text, narrative link text with two authors, an image credit,
+    a name glued to a year in a table and an unbracketed "Luong, et al., 2015" all resolve; list literals
+    and topic links are not citations."""
+    found = citations(LINK_TEXT)
+    assert found == [(1, "Bahdanau et al., 2015", 15), (2, "Ho et al. (2020)", 17),
+                     (2, "Nichol & Dhariwal (2021)", 19), (3, "Sohl-Dickstein et al., 2015", 21),
+                     (7, "Bahdanau2015", 15), (9, "Luong, et al., 2015", 23)]
+    parsed, _ = audit_text(LINK_TEXT)
+    assert parsed.citations[2].names == ["Nichol", "Dhariwal"]
+
+
+@pytest.mark.parametrize("sentence", [
+    "2. Teori Mesin Turing (1936):",
+    "Ia menerima Presidential Medal of Freedom (1995) dari presiden.",
+    "Penemuan Transistor (1947) mengubah segalanya.",
+    "The infobox says Gini (2014) 35.8 medium.",
+    "Kegiatan ini disebut (A) dan (B) dalam laporan.",
+])
+def test_capitalised_words_before_a_year_are_not_unresolved_citations(sentence: str) -> None:
+    """A heading year, an award or a lone letter gives no unresolved-citation without a surname-like cue."""
+    text = sentence + "\n\n## Daftar Pustaka\n\n- Smith, J. 2001. *Judul*. Jakarta: Gramedia.\n"
+    assert [r for r, _ in findings(text) if r in ("unresolved-citation", "citation-missing-year")] == []
+
+
+@pytest.mark.parametrize("sentence, severity", [
+    ("Menurut Stanford (2013), sensor ini hemat daya.", "warning"),
+    ("Hasil ini dilaporkan sebelumnya (Stanford, 2013).", "error"),
+    ("Sensor dijelaskan oleh Garcia et al. (2012) secara rinci.", "warning"),
+    ("Spesifikasi IPR2400 dapat dilihat sebagai berikut (crossbow, 2007):", "warning"),
+])
+def test_unresolved_citations_with_evidence_are_reported_at_a_confidence_severity(sentence: str,
+                                                                                 severity: str) -> None:
+    """A narrative citation with a cue is reported as a warning; a bracketed "(Name, 2013)" as an error."""
+    text = sentence + "\n\n## Daftar Pustaka\n\n- Smith, J. 2001. *Judul*. Jakarta: Gramedia.\n"
+    _, found = audit_text(text)
+    assert [f.severity.value for f in found if f.rule == "unresolved-citation"] == [severity]
+
+
+def test_given_and_family_names_and_an_and_inside_an_organisation() -> None:
+    """"Kementerian Koperasi dan UKM" is one author; "Balkan Devlen, Ozgur Ozdamar" is cited as Devlen."""
+    text = ("Data UMKM (Kementerian Koperasi dan UKM, 2023) dan krisis (Devlen 2009).\n\n## Daftar Pustaka\n\n"
+            "- Kementerian Koperasi dan UKM. 2023. *Data UMKM*. Jakarta.\n"
+            "- Balkan Devlen, Ozgur Ozdamar. 2009. *Neoclassical Realism And Foreign Policy Crises*.\n")
+    parsed, found = audit_text(text)
+    assert parsed.entries[0].authors == ["Kementerian Koperasi dan UKM"]
+    assert [c.status for c in parsed.citations] == ["resolved", "resolved"]
+    assert found == []
+
+
+@pytest.mark.parametrize("raw, accessed", [
+    ("Ihem, M. 2012. http://a.blogspot.com/p.html. Diakses Rabu 1 Mei 2013.", "2013-05-01"),
+    ("Smith J. Web page [Internet]. 2010 [cited 2013 Jan 5]. Available from: http://a.org", "2013-01-05"),
+    ("Doe, J. \"Page\". Example. Retrieved Monday, 3 June 2024, from https://example.org/p", "2024-06-03"),
+])
+def test_access_dates_with_weekdays_and_vancouver_cited(raw: str, accessed: str) -> None:
+    """Access dates written with a weekday or as Vancouver "[cited 2013 Jan 5]" are access dates."""
+    from auditor.parsing.entries import parse_entry
+
+    entry = parse_entry(raw)
+    assert entry.accessed is not None and entry.accessed.iso() == accessed
+
+
+@pytest.mark.parametrize("raw, year", [
+    ("Gavron, E., \"A Security Problem\", RFC 1535, October 1993.", "1993"),
+    ("ISO. Quality management systems. ISO 9001, 2015.", "2015"),
+    ("Smith, J. \"Page\". Archived from the original on 3 May 2020. Retrieved 4 May 2021.", None),
+    ("Phillips R, Ursell T, Sens P. 2009. Emerging roles. Nature 459:379-385.", "2009"),
+])
+def test_identifiers_and_archive_dates_are_not_publication_years(raw: str, year: str | None) -> None:
+    """"RFC 1535" and "ISO 9001" are identifiers and an archive date dates the copy, not the work."""
+    from auditor.parsing.entries import parse_entry
+
+    assert parse_entry(raw).year == year
+
+
+def test_an_impossible_date_is_reported_and_not_stored() -> None:
+    """"30 Februari 2024" is reported by impossible-date and is not stored as that day."""
+    text = ("Teks (Ada 2020).\n\n## Daftar Pustaka\n\n"
+            "- Ada. 2020. *Judul*. https://a.id/x. Diakses 30 Februari 2024.\n")
+    parsed, found = audit_text(text)
+    assert ("impossible-date", 5) in [(f.rule, f.line) for f in found]
+    assert parsed.entries[0].accessed is None or parsed.entries[0].accessed.day is None
+
+
+@pytest.mark.parametrize("entry, expected", [
+    ("[1] A. Smith, \"Latency,\" *IEEE Trans. Netw.*, vol. 5, no. 2, pp. 1-9, 2020. https://ieee.org/a", False),
+    ("[1] F. Chen, \"Edge caching,\" arXiv:2001.01234, 2020. https://arxiv.org/abs/2001.01234", False),
+    ("[1] E. Park, *Edge Systems*. New York: Springer, 2018. https://springer.com/b", False),
+    ("[1] Berners-Lee, T., \"URI\", RFC 3986, January 2005. https://www.rfc-editor.org/rfc/rfc3986", False),
+    ("[1] \"Boeing statement,\" 2019. [Online]. Available: https://boeing.com/news", True),
+    ("[1] Course notes on matrices. https://math.example.edu/notes.pdf", True),
+])
+def test_access_date_expected_by_source_kind(entry: str, expected: bool) -> None:
+    """Web pages need an access date; journal articles, preprints, books and RFCs with a URL do not."""
+    text = "Teks [1].\n\n## References\n\n" + entry + "\n"
+    assert (("missing-access-date", 5) in findings(text)) is expected
+
+
+def test_a_blog_that_never_gives_access_dates_is_not_asked_for_them() -> None:
+    """Dated web entries in an English list where no entry has an access date get no finding."""
+    text = ("Text [1] and [2].\n\n## References\n\n[1] Lilian Weng. \"Attention?\" Blog, 2018. https://l.io/a\n"
+            "[2] Jay Alammar. \"The Illustrated Transformer\" 2018. https://j.io/t\n")
+    assert [r for r, _ in findings(text) if r == "missing-access-date"] == []
+
+
+def test_lazy_markdown_numbering_is_not_disorder() -> None:
+    """Every item numbered "1." is Markdown lazy numbering, not a bibliography out of order."""
+    text = ("Teks.\n\n## Referensi\n\n1. https://a.org/x  \nDiakses tanggal: 2018-08-22\n"
+            "1. https://b.org/y  \nDiakses tanggal: 2018-08-22\n1. https://c.org/z  \nDiakses tanggal: 2018-08-22\n")
+    assert [r for r, _ in findings(text) if r == "bibliography-order"] == []
+
+
+def test_ibid_notes_in_italics_have_no_missing_year() -> None:
+    """`_Ibid._` notes are Ibid. notes: no missing-year, and they point at the note before."""
+    text = ("Text<sup>1</sup> more<sup>2</sup>.\n\n"
+            "[^1]: Breiman, Leo, \"Statistical Modeling\" _Statistical Science_ Vol. 16, No. 3, 2001, pp. 199.\n\n"
+            "[^2]: _Ibid._, 208.\n")
+    parsed, found = audit_text(text)
+    assert [e.kind for e in parsed.entries] == ["note", "ibid"]
+    assert [r for r, _ in [(f.rule, f.line) for f in found] if r == "missing-year"] == []
+
+
+def test_numbered_markers_without_any_list_are_one_finding() -> None:
+    """Markers [1]…[4] with no list give one reference-list-not-found, not an error per marker."""
+    text = "Satu [1], dua [2], tiga [3] dan empat [4].\n\nPenutup.\n"
+    assert findings(text) == [("reference-list-not-found", None)]
+
+
+def test_a_list_nobody_cites_is_said_plainly() -> None:
+    """A reference list none of whose entries is cited is reported once, in a sentence that reads well."""
+    _, found = audit_text("Teks tanpa sitasi.\n\n## Daftar Pustaka\n\n- Ada. 2020. *Judul*.\n- Lain. 2019. *Dua*.\n")
+    messages = [f.message for f in found if f.rule == "uncited-entry"]
+    assert messages == ["the text cites no source: none of the 2 entries of the reference list is cited anywhere"]
+
+
+@pytest.mark.parametrize("text", [
+    "An economist could say, \"holding all else constant, raising wages lowers employment\".",
+    "Compared with saying \"given new data, this model predicts with accuracy\", it falls short.",
+])
+def test_hypothetical_phrases_in_quotation_marks_are_not_unsupported_quotes(text: str) -> None:
+    """Words put in a hypothetical speaker's mouth are not quotations that need a source."""
+    doc = text + "\n\nOther text (Ada 2020).\n\n## References\n\n- Ada. 2020. *Title*.\n"
+    assert [r for r, _ in findings(doc) if r == "unsupported-quote"] == []
+
+
+def test_pandoc_keys_whose_bibliography_is_a_bib_file_are_not_unresolved() -> None:
+    """`[@Ramsay:1998; @Sadeghi:2000]` are citations; with the list in a .bib file they are not errors,
+    and the document is not "unsourced"."""
+    text = ("---\ntitle: 'mwarp1d'\nbibliography: paper.bib\n---\n\n# Summary\n\n"
+            "Registration is common [@Ramsay:1998; @Sadeghi:2000, p. 3].\n\n# References\n")
+    parsed, found = audit_text(text)
+    assert [(c.line, c.raw) for c in parsed.citations] == [(8, "Ramsay:1998"), (8, "Sadeghi:2000")]
+    assert found == []
+
+
+def test_yaml_front_matter_is_not_a_list_or_prose() -> None:
+    """Jekyll front matter with years and URLs is metadata: no entries, no citations, no findings."""
+    text = ("---\nlayout: post\ntitle: Laporan (2013)\ncanonicalurl: https://a.github.io/2020/10/31/x\n---\n"
+            "## Catatan\n\n*   Tulisan ini adalah laporan kerja praktek saya di Badung, Bali dari Juni 2013.\n"
+            "*   Laporan ini merupakan kewajiban untuk kelulusan S1 saya di Universitas Udayana tahun 2014.\n\n"
+            "## Abstrak\n\nTeks laporan.\n")
+    parsed, found = audit_text(text)
+    assert parsed.entries == [] and parsed.citations == [] and found == []
