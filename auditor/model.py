@@ -62,6 +62,10 @@ class Document:
     skip_lines: set[int] = field(default_factory=set)
     # Per line, comments such as `<!-- auditor-ignore: rule -->` that apply to the next line.
     ignore_directives: dict[int, set[str]] = field(default_factory=dict)
+    # The reference lists and notes a format reader found from the document's structure (HTML
+    # `ol.references`, footnote blocks, lists under a "References" heading). None: the reader declares
+    # nothing and the lists are found from the text by heading; a list (even empty) replaces that search.
+    declared_sections: list[ReferenceSection] | None = None
 
     @property
     def name(self) -> str:
@@ -100,6 +104,7 @@ class Entry:
     source: int | None = None  # for a note: the bibliography entry of the same work, if the list has one
     dangling_access: bool = False  # ends with "Accessed" and nothing after it
     is_footnote: bool = False
+    group: str = ""  # the note group of a numbered note, "n" for Wikipedia's "[n 1]" notes
 
     @property
     def year_value(self) -> int | None:
@@ -143,6 +148,7 @@ class Citation:
     suggestion_index: int | None = None
     # For narrative citations: the possible starts of the name before "(2005)", for matching to choose.
     readings: list[tuple[int, list[str], bool, str]] = field(default_factory=list, repr=False)
+    group: str = ""  # the note group of a numbered marker: "n" for "[n 1]"
 
     @property
     def label(self) -> str:
@@ -176,6 +182,16 @@ class Paragraph:
 
 
 @dataclass
+class DeclaredItem:
+    """One entry of a declared reference section: its line and, for notes, its number and group."""
+
+    line: int
+    number: int | None = None
+    group: str = ""
+    subsection: str | None = None
+
+
+@dataclass
 class ReferenceSection:
     """A reference list found in a document: heading line and the lines it spans."""
 
@@ -184,6 +200,9 @@ class ReferenceSection:
     start: int
     end: int  # inclusive last line
     footnotes: bool = False  # notes (Ibid., footnotes) rather than a bibliography
+    # Set by a format reader that knows each entry: one item per entry, each entry on its item's line
+    # (a leading label such as "1." or "[n 1]" is dropped). None: the lines are split into entries as text.
+    items: list[DeclaredItem] | None = None
 
 
 @dataclass

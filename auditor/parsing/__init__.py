@@ -8,14 +8,14 @@ from auditor.matching import link_notes_to_bibliography, match_citations
 from auditor.model import Document, Entry, ParsedDocument, ReferenceSection
 from auditor.parsing.citations import build_paragraphs, find_citations
 from auditor.parsing.entries import looks_like_reference, parse_entries, resolve_notes
-from auditor.parsing.sections import find_sections
+from auditor.parsing.sections import reference_sections
 
 FOOTNOTE_DEF = re.compile(r"^\s*\[\^\d{1,4}\]:")
 
 
 def parse_document(doc: Document) -> ParsedDocument:
     """Find the reference lists and citations of a document and match them to each other."""
-    sections = find_sections(doc)
+    sections = reference_sections(doc)
     if not any(s.footnotes for s in sections):
         defs = [n for n, line in enumerate(doc.lines, 1) if FOOTNOTE_DEF.match(line)]
         if defs:
@@ -37,7 +37,8 @@ def parse_document(doc: Document) -> ParsedDocument:
             if e.kind in ("reference", "note") and re.match(r"^\s*(?:[-*•]\s*)?(?:\d{4}[.,]|<?https?://)", e.raw):
                 e.kind = "fragment"
         real = [e for e in found if e.kind != "fragment"]
-        if len(real) >= 3 and sum(looks_like_reference(e) for e in real) * 5 < len(real) * 2:
+        declared_notes = section.items is not None and section.footnotes  # notes a reader found by structure
+        if not declared_notes and len(real) >= 3 and sum(looks_like_reference(e) for e in real) * 5 < len(real) * 2:
             continue  # prose under a heading such as "Sources", not a reference list
         if not found:
             continue
@@ -59,7 +60,9 @@ def parse_document(doc: Document) -> ParsedDocument:
         probe = find_citations(paragraphs, numbered=True, notes=False)
         numbered = len({c.number for c in probe if c.number is not None}) >= 2
     note_numbers = {e.number for e in entries if e.is_footnote and e.number is not None}
-    citations = find_citations(paragraphs, numbered=numbered, notes=notes, note_numbers=note_numbers)
+    groups = {e.group for e in entries if e.group}
+    citations = find_citations(paragraphs, numbered=numbered, notes=notes, note_numbers=note_numbers,
+                               note_groups=groups)
     parsed = ParsedDocument(doc, kept, entries, citations, paragraphs, numbered=numbered or notes)
     match_citations(parsed)
     return parsed

@@ -126,8 +126,11 @@ GLUED = re.compile(r"(?<=[^\W\d_][.,;:!?”\"’')])(?P<body>\d{1,3})(?=[\s\[(]|
 
 
 def find_citations(paragraphs: list[Paragraph], numbered: bool, notes: bool,
-                   note_numbers: set[int] | None = None) -> list[Citation]:
-    """Every citation item in the paragraphs, in text order."""
+                   note_numbers: set[int] | None = None, note_groups: set[str] | None = None) -> list[Citation]:
+    """Every citation item in the paragraphs, in text order.
+
+    note_groups: the groups of the document's grouped notes ("n" for Wikipedia's "[n 1]" markers).
+    """
     found: list[Citation] = []
     for para in paragraphs:
         items: list[Citation] = []
@@ -136,6 +139,8 @@ def find_citations(paragraphs: list[Paragraph], numbered: bool, notes: bool,
             items.extend(_numbered(para, brackets=numbered or notes, notes=notes))
         if notes and note_numbers:
             items.extend(_glued(para, note_numbers, items))
+        if note_groups:
+            items.extend(_group_markers(para, note_groups))
         items.sort(key=lambda c: c.offset)
         found.extend(items)
     for i, c in enumerate(found):
@@ -481,3 +486,18 @@ def _number_citation(para: Paragraph, value: int, pos: int, marker: str, group_s
     line, col = para.where(pos)
     return Citation(0, line, col, f"[{value}]", "numbered", number=value, marker=marker,
                     paragraph=para.index, offset=pos, group_start=group_start)
+
+
+GROUP_MARKER = re.compile(r"\[(?P<group>[A-Za-z][\w\-]{0,15}) (?P<body>\d{1,4})\]")
+
+
+def _group_markers(para: Paragraph, groups: set[str]) -> list[Citation]:
+    """"[n 1]": a marker of note 1 of the group "n", for a document whose notes have such groups."""
+    out = []
+    for m in GROUP_MARKER.finditer(para.text):
+        if m.group("group") not in groups:
+            continue
+        line, col = para.where(m.start())
+        out.append(Citation(0, line, col, m.group(0), "numbered", number=int(m.group("body")), marker=m.group(0),
+                            paragraph=para.index, offset=m.start(), group_start=m.start(), group=m.group("group")))
+    return out
