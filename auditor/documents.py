@@ -61,9 +61,10 @@ def document_from_bytes(path: str, data: bytes, fmt: str) -> Document:
     text, encoding = decode_bytes(path, data)
     lines = LINE_BREAK.split(text)
     lines, repaired = repair_mojibake(lines)
-    declared = None
+    html = None
     if fmt == "html":
-        lines, declared = read_html(text if not repaired else "\n".join(lines))
+        html = read_html(text if not repaired else "\n".join(lines))
+        lines = html.lines
     doc = Document(
         path=path,
         format=fmt,
@@ -71,10 +72,10 @@ def document_from_bytes(path: str, data: bytes, fmt: str) -> Document:
         encoding=encoding,
         lines=lines,
         repaired_lines=repaired,
-        declared_sections=declared,
+        declared_sections=html.sections if html is not None else None,
     )
     if fmt in ("md", "html"):
-        doc.skip_lines = markup_lines(lines) if fmt == "md" else set()
+        doc.skip_lines = markup_lines(lines) if fmt == "md" else html.skip_lines if html is not None else set()
         doc.ignore_directives = ignore_directives(LINE_BREAK.split(text))
     return doc
 

@@ -48,6 +48,7 @@ NOTE_LISTS = ("ol.references", "section.footnotes", "div.footnotes", "aside.foot
               "[data-type=footnotes]", "[role=doc-endnotes]", "[role=doc-footnotes]")
 NOTE_ITEMS = ("li", "p", "div", "dd", "aside")
 NOTE_MARKER_CLASSES = ("reference", "footnote-ref", "footnote", "noteref", "footnote-reference")
+RENDERED_MARKER = re.compile(r"\[(?:[A-Za-z][\w\-]{0,15} )?\d{1,4}\]")
 LABEL = re.compile(r"^\[?\s*(?:(?P<group>[A-Za-z][\w\-]{0,15})\s+)?(?P<number>\d{1,4})\s*\]?$")
 
 
@@ -68,16 +69,24 @@ class _Section:
     labels: dict[int, tuple[int | None, str]] = field(default_factory=dict)  # id(element) → number, group
 
 
+@dataclass
+class HtmlText:
+    """An HTML document read: its lines, the reference sections it declares, and lines that are not prose."""
+
+    lines: list[str]
+    # None when the structure shows no reference list, so that the lines are searched as text.
+    sections: list[ReferenceSection] | None
+    # Lines of navigation boxes and infoboxes that hold no note marker: data, not sentences to cite from.
+    skip_lines: set[int] = field(default_factory=set)
+
+
 def html_to_lines(text: str) -> list[str]:
     """Render HTML as text lines placed at the source line where each block starts."""
-    return read_html(text)[0]
+    return read_html(text).lines
 
 
-def read_html(text: str) -> tuple[list[str], list[ReferenceSection] | None]:
-    """The text lines of an HTML document and the reference sections its structure declares.
-
-    The sections are None when the structure shows none, so that the lines are searched as text.
-    """
+def read_html(text: str) -> HtmlText:
+    """The text lines of an HTML document and the reference sections its structure declares."""
     import warnings
 
     from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
@@ -96,11 +105,12 @@ def read_html(text: str) -> tuple[list[str], list[ReferenceSection] | None]:
                 for s in sections for el, _ in s.items}
     _render_markers(markers)
     _render_links(soup)
-    lines, placed = _layout(soup, total, prefixes, split)
+    lines, placed, data = _layout(soup, total, prefixes, split)
     if not any(lines):
-        return LINE_BREAK.split(soup.get_text("\n")), None
+        return HtmlText(LINE_BREAK.split(soup.get_text("\n")), None)
     declared = _declare(sections, placed)
-    return lines, declared or None
+    skip = {n for n in data if not RENDERED_MARKER.search(lines[n - 1])}
+    return HtmlText(lines, declared or None, skip)
 
 
 def _classes(tag: Tag) -> list[str]:
@@ -431,8 +441,10 @@ def _render_links(soup: BeautifulSoup) -> None:
 
 
 def _layout(soup: BeautifulSoup, total: int, prefixes: dict[int, str], split: set[int]) -> tuple[
-        list[str], dict[int, list[int]]]:
-    """Place every block's own text on its opening line; return the lines and the lines of each item.
+        list[str], dict[int, list[int]], set[int]]:
+    """Place every block's own text on its opening line.
+
+    Returns the lines, the lines of each declared entry, and the lines of navigation boxes and infoboxes.
 
     `prefixes` holds the declared entries (their whole text is one line, after the prefix); `split` the
     entries whose <br>-separated parts each take their own line where the source gives them one.
@@ -480,14 +492,20 @@ def _layout(soup: BeautifulSoup, total: int, prefixes: dict[int, str], split: se
             pending_break[id(holder)] = node.sourceline or starts[id(holder)][-1]
         elif node.name in BLOCKS or node.name == "br":
             pieces[id(holder)][-1].append(" ")
+    from auditor.parsing.entries import looks_like_entry_start
+
     lines = [""] * total
     placed: dict[int, list[int]] = {}
+    data: set[int] = set()
     for tag in order:
         key = id(tag)
         last = -1
         for k, (part, start) in enumerate(zip(pieces[key], starts[key])):
             body = " ".join("".join(part).split())
             if not body:
+                continue
+            if k and last >= 0 and not looks_like_entry_start(body):
+                lines[last] += " " + body  # a URL or a continuation after <br> stays with its entry
                 continue
             if k == 0:
                 if tag.name in HEADINGS:
@@ -505,7 +523,14 @@ def _layout(soup: BeautifulSoup, total: int, prefixes: dict[int, str], split: se
             lines[number] = f"{lines[number]} {body}" if lines[number] else body
             placed.setdefault(key, []).append(number + 1)
             last = number
-    return lines, placed
+            if k == 0 and tag is not soup and _data_box(tag):
+                data.add(number + 1)
+    return lines, placed, data
+
+
+def _data_box(tag: Tag) -> bool:
+    """Whether a block sits in a navigation box or an infobox (label-value data, not prose)."""
+    return _navigation(tag) or any(c.startswith("infobox") for p in [tag, *tag.parents] for c in _classes(p))
 
 
 def _list_marker(li: Tag) -> str:
