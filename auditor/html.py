@@ -48,7 +48,6 @@ NOTE_LISTS = ("ol.references", "section.footnotes", "div.footnotes", "aside.foot
               "[data-type=footnotes]", "[role=doc-endnotes]", "[role=doc-footnotes]")
 NOTE_ITEMS = ("li", "p", "div", "dd", "aside")
 NOTE_MARKER_CLASSES = ("reference", "footnote-ref", "footnote", "noteref", "footnote-reference")
-RENDERED_MARKER = re.compile(r"\[(?:[A-Za-z][\w\-]{0,15} )?\d{1,4}\]")
 LABEL = re.compile(r"^\[?\s*(?:(?P<group>[A-Za-z][\w\-]{0,15})\s+)?(?P<number>\d{1,4})\s*\]?$")
 
 
@@ -100,17 +99,18 @@ def read_html(text: str) -> HtmlText:
     notes, markers = _notes_and_markers(soup)
     sections = _note_sections(soup, notes)
     sections += _heading_sections(soup, sections, {id(w) for w, _ in markers})
+    links = _link_lists(soup)
+    holders = {id(p) for w, _ in markers for p in w.parents}  # blocks that hold a note marker
     split = {id(el) for s in sections for el, _ in s.items if _split_parts(el)}
     prefixes = {id(el): "" if id(el) in split else _prefix(el, s.labels.get(id(el)))
                 for s in sections for el, _ in s.items}
     _render_markers(markers)
-    _render_links(soup)
-    lines, placed, data = _layout(soup, total, prefixes, split)
+    _render_links(soup, sup_notes=not markers)
+    lines, placed, data = _layout(soup, total, prefixes, split, links - holders, holders)
     if not any(lines):
         return HtmlText(LINE_BREAK.split(soup.get_text("\n")), None)
     declared = _declare(sections, placed)
-    skip = {n for n in data if not RENDERED_MARKER.search(lines[n - 1])}
-    return HtmlText(lines, declared or None, skip)
+    return HtmlText(lines, declared or None, data)
 
 
 def _classes(tag: Tag) -> list[str]:
@@ -328,9 +328,14 @@ def _heading_sections(soup: BeautifulSoup, declared: list[_Section], marker_ids:
         content = _content_after(tag, stops)
         inside = {id(el) for el in content}
         # A notes list under this heading gets its name; the heading adds nothing else.
+        holds_notes = False
         for s in declared:
-            if s.heading is None and s.items and id(s.items[0][0]) in inside:
-                s.heading, s.heading_tag = words, tag
+            if s.items and id(s.items[0][0]) in inside:
+                holds_notes = True
+                if s.heading is None:
+                    s.heading, s.heading_tag = words, tag
+        if holds_notes:
+            continue  # the notes list is the section; a stray link after it is not an entry
         section = _Section(words, tag, kind == "notes")
         lis = any(el.name == "li" and id(el) not in taken for el in content)
         subsection = None
@@ -355,6 +360,23 @@ def _heading_sections(soup: BeautifulSoup, declared: list[_Section], marker_ids:
         taken.update(id(el) for el, _ in section.items)
         sections.append(section)
     return sections
+
+
+LINK_HEADINGS = {"see also", "external links", "further reading", "related", "related posts", "lihat pula",
+                 "lihat juga", "pranala luar", "tautan luar", "bacaan lanjutan", "bacaan lebih lanjut"}
+
+
+def _link_lists(soup: BeautifulSoup) -> set[int]:
+    """The blocks under "See also", "External links" or "Further reading": pointers, not prose or entries."""
+    out: set[int] = set()
+    for tag in soup.find_all(HEADINGS):
+        key = " ".join(re.sub(r"[^\w\s]", " ", tag.get_text(" ").lower()).split())
+        if key not in LINK_HEADINGS:
+            continue
+        level = int(tag.name[1])
+        stops = {id(t) for t in tag.find_all_next(HEADINGS) if int(t.name[1]) <= level}
+        out.update(id(el) for el in _content_after(tag, stops) if el.name in ("li", "p", "dd", "div"))
+    return out
 
 
 def _sub_heading(el: Tag) -> bool:
@@ -428,19 +450,22 @@ def _render_markers(markers: list[tuple[Tag, _Note]]) -> None:
         wrapper.replace_with(label)
 
 
-def _render_links(soup: BeautifulSoup) -> None:
+def _render_links(soup: BeautifulSoup, sup_notes: bool) -> None:
+    """External links as "label <url>"; a bare superscript number as "<sup>N</sup>", a note marker, unless
+    the page links its markers to their notes (then it is an exponent)."""
     for tag in soup.find_all("a"):
         href = str(tag.get("href") or "").strip()
         label = tag.get_text(" ", strip=True)
         if href and href != label and re.match(r"https?://", href):
             tag.replace_with(f"{label} <{href}>" if label else f"<{href}>")
-    for tag in soup.find_all("sup"):
+    for tag in soup.find_all("sup") if sup_notes else []:
         content = tag.get_text("", strip=True)
         if re.fullmatch(r"\d{1,3}", content):
             tag.replace_with(f"<sup>{content}</sup>")
 
 
-def _layout(soup: BeautifulSoup, total: int, prefixes: dict[int, str], split: set[int]) -> tuple[
+def _layout(soup: BeautifulSoup, total: int, prefixes: dict[int, str], split: set[int], links: set[int],
+            holders: set[int]) -> tuple[
         list[str], dict[int, list[int]], set[int]]:
     """Place every block's own text on its opening line.
 
@@ -523,7 +548,7 @@ def _layout(soup: BeautifulSoup, total: int, prefixes: dict[int, str], split: se
             lines[number] = f"{lines[number]} {body}" if lines[number] else body
             placed.setdefault(key, []).append(number + 1)
             last = number
-            if k == 0 and tag is not soup and _data_box(tag):
+            if k == 0 and tag is not soup and (id(tag) in links or (id(tag) not in holders and _data_box(tag))):
                 data.add(number + 1)
     return lines, placed, data
 

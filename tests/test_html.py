@@ -199,3 +199,24 @@ def test_deeply_nested_html_is_read() -> None:
     html = "<div>" * depth + "Deep text (Ford, 2009)." + "</div>" * depth
     lines = html_to_lines(html)
     assert lines == ["Deep text (Ford, 2009)."]
+
+
+LINKS = """<html><body>
+<p>Matrices commute.<sup class="reference"><a href="#cite_note-1">[1]</a></sup> The space has dimension n<sup>2</sup>.</p>
+<h2>References</h2>
+<ol class="references"><li id="cite_note-1"><cite>Horn, R. (2013). <i>Matrix Analysis</i>. Cambridge.</cite></li></ol>
+<p><a href="http://example.com/x">A stray link after the notes</a></p>
+<h2>Further reading</h2>
+<ul><li><cite>Sinclair, Keith; revised by Dalziel, Raewyn (2000). <i>A History</i>.</cite></li>
+<li><cite>Hazewinkel, M., ed. (2001) [1994], "Hermitian matrix"</cite></li></ul>
+</body></html>
+"""
+
+
+def test_further_reading_and_external_links_are_neither_prose_nor_entries() -> None:
+    """Items under "Further reading" give no citations and no entries; exponents are not note markers."""
+    parsed = parsed_of(LINKS)
+    assert [e.line for e in parsed.entries] == [4]
+    assert cited(parsed) == [(2, "[1]", 4)]
+    findings = run_checks(AuditContext(parsed, TODAY), Settings().enabled_rules(), strict=True)
+    assert [f.rule for f in findings if f.severity.value == "error"] == []
