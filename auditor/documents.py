@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from auditor.errors import DocumentError, UnsupportedFormatError
+from auditor.html import read_html
 from auditor.model import Document
 from auditor.parsing.layout import page_furniture
 
@@ -61,8 +62,10 @@ def document_from_bytes(path: str, data: bytes, fmt: str) -> Document:
     text, encoding = decode_bytes(path, data)
     lines = LINE_BREAK.split(text)
     lines, repaired = repair_mojibake(lines)
+    html = None
     if fmt == "html":
-        lines = html_to_lines(text if not repaired else "\n".join(lines))
+        html = read_html(text if not repaired else "\n".join(lines))
+        lines = html.lines
     doc = Document(
         path=path,
         format=fmt,
@@ -70,9 +73,10 @@ def document_from_bytes(path: str, data: bytes, fmt: str) -> Document:
         encoding=encoding,
         lines=lines,
         repaired_lines=repaired,
+        declared_sections=html.sections if html is not None else None,
     )
     if fmt in ("md", "html"):
-        doc.skip_lines = markup_lines(lines) if fmt == "md" else set()
+        doc.skip_lines = markup_lines(lines) if fmt == "md" else html.skip_lines if html is not None else set()
         doc.ignore_directives = ignore_directives(LINE_BREAK.split(text))
     if fmt in ("txt", "md"):
         doc.skip_lines |= page_furniture(lines)
@@ -219,67 +223,3 @@ def ignore_directives(lines: list[str]) -> dict[int, set[str]]:
             out[number] = pending
             pending = None
     return out
-
-
-BLOCKS = ["p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dd", "dt", "blockquote",
-          "pre", "caption", "figcaption", "div", "section", "article", "header", "footer", "aside",
-          "title", "address"]
-
-
-def _list_marker(li) -> str:  # type: ignore[no-untyped-def]
-    """"N. " for an item of an ordered list (so numbered citations find it), "- " otherwise."""
-    parent = li.parent
-    if parent is None or parent.name != "ol":
-        return "- "
-    try:
-        start = int(parent.get("start", 1))
-    except (TypeError, ValueError):
-        start = 1
-    position = sum(1 for sibling in li.find_previous_siblings("li"))
-    value = li.get("value")
-    number = int(value) if value and str(value).isdigit() else start + position
-    return f"{number}. "
-
-
-def html_to_lines(text: str) -> list[str]:
-    """Render HTML as text lines placed at the source line where each block starts."""
-    import warnings
-
-    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
-
-    with warnings.catch_warnings():
-        # A tiny HTML file may look like a file name to BeautifulSoup; it is still the document.
-        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        soup = BeautifulSoup(text, "html.parser")
-    total = len(LINE_BREAK.split(text))
-    lines = [""] * total
-    for tag in soup(["script", "style", "noscript", "template"]):
-        tag.decompose()
-    for tag in soup.find_all("a"):
-        href = (tag.get("href") or "").strip()
-        label = tag.get_text(" ", strip=True)
-        if href and href != label and not href.startswith("#") and re.match(r"https?://", href):
-            tag.replace_with(f"{label} <{href}>" if label else f"<{href}>")
-    for tag in soup.find_all("sup"):
-        content = tag.get_text("", strip=True)
-        if re.fullmatch(r"\d{1,3}", content):
-            tag.replace_with(f"<sup>{content}</sup>")
-    for tag in soup.find_all(BLOCKS):
-        if tag.find(BLOCKS):
-            continue  # only leaf blocks; their ancestors' text is theirs
-        body = " ".join(tag.get_text(" ").split())
-        if not body:
-            continue
-        if tag.name and re.fullmatch(r"h[1-6]", tag.name):
-            body = "#" * int(tag.name[1]) + " " + body
-        elif tag.name == "li":
-            body = _list_marker(tag) + body
-        number = (getattr(tag, "sourceline", None) or 1) - 1
-        number = min(max(number, 0), total - 1)
-        while number < total - 1 and lines[number]:
-            number += 1  # two blocks on one source line: keep both, the second just below
-        lines[number] = body
-    if not any(lines):
-        plain = soup.get_text("\n")
-        return LINE_BREAK.split(plain)
-    return lines

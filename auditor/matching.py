@@ -137,8 +137,8 @@ def match_citations(parsed: ParsedDocument) -> None:
     keyed = [(e, entry_keys(e)) for e in entries if e.kind in ("reference", "note")]
     by_number = {}
     for e in parsed.entries:
-        if e.number is not None and e.number not in by_number:
-            by_number[e.number] = e
+        if e.number is not None and (e.group, e.number) not in by_number:
+            by_number[(e.group, e.number)] = e
     by_key = {fold(e.key): e for e in reversed(parsed.entries) if e.key}
     kept: list[Citation] = []
     for cit in parsed.citations:
@@ -156,7 +156,7 @@ def match_citations(parsed: ParsedDocument) -> None:
                 kept.append(cit)
             continue
         if cit.number is not None:
-            entry = by_number.get(cit.number)
+            entry = by_number.get((cit.group, cit.number))
             if entry is not None:
                 cit.entry_index = entry.index
                 cit.candidates = [entry.index]

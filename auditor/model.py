@@ -62,6 +62,10 @@ class Document:
     skip_lines: set[int] = field(default_factory=set)
     # Per line, comments such as `<!-- auditor-ignore: rule -->` that apply to the next line.
     ignore_directives: dict[int, set[str]] = field(default_factory=dict)
+    # The reference lists and notes a format reader found from the document's structure (HTML
+    # `ol.references`, footnote blocks, lists under a "References" heading). None: the reader declares
+    # nothing and the lists are found from the text by heading; a list (even empty) replaces that search.
+    declared_sections: list[ReferenceSection] | None = None
 
     @property
     def name(self) -> str:
@@ -103,6 +107,7 @@ class Entry:
     bad_dates: list[str] = field(default_factory=list)  # dates that cannot exist ("30 Februari 2024")
     is_footnote: bool = False
     file: str | None = None  # in a manuscript of several files: the name of the file the entry is in
+    group: str = ""  # the note group of a numbered note, "n" for Wikipedia's "[n 1]" notes
 
     @property
     def year_value(self) -> int | None:
@@ -146,6 +151,7 @@ class Citation:
     suggestion_index: int | None = None
     # For narrative citations: the possible starts of the name before "(2005)", for matching to choose.
     readings: list[tuple[int, list[str], bool, str]] = field(default_factory=list, repr=False)
+    group: str = ""  # the note group of a numbered marker: "n" for "[n 1]"
 
     @property
     def label(self) -> str:
@@ -179,6 +185,16 @@ class Paragraph:
 
 
 @dataclass
+class DeclaredItem:
+    """One entry of a declared reference section: its line and, for notes, its number and group."""
+
+    line: int
+    number: int | None = None
+    group: str = ""
+    subsection: str | None = None
+
+
+@dataclass
 class ReferenceSection:
     """A reference list found in a document: heading line and the lines it spans."""
 
@@ -187,6 +203,9 @@ class ReferenceSection:
     start: int
     end: int  # inclusive last line
     footnotes: bool = False  # notes (Ibid., footnotes) rather than a bibliography
+    # Set by a format reader that knows each entry: one item per entry, each entry on its item's line
+    # (a leading label such as "1." or "[n 1]" is dropped). None: the lines are split into entries as text.
+    items: list[DeclaredItem] | None = None
 
 
 @dataclass

@@ -8,7 +8,7 @@ from auditor.matching import link_notes_to_bibliography, match_citations
 from auditor.model import Document, Entry, ParsedDocument, ReferenceSection
 from auditor.parsing.citations import build_paragraphs, find_citations
 from auditor.parsing.entries import looks_like_reference, parse_entries, reference_score, resolve_notes
-from auditor.parsing.sections import find_sections
+from auditor.parsing.sections import reference_sections
 
 FOOTNOTE_DEF = re.compile(r"^\s*\[\^\d{1,4}\]:")
 
@@ -22,7 +22,7 @@ def parse_document(doc: Document) -> ParsedDocument:
 
 def parse_references(doc: Document) -> ParsedDocument:
     """Find a document's reference lists, their entries and its paragraphs of text (no citations yet)."""
-    sections = find_sections(doc)
+    sections = reference_sections(doc)
     if not any(s.footnotes for s in sections):
         defs = [n for n, line in enumerate(doc.lines, 1) if FOOTNOTE_DEF.match(line)]
         if defs:
@@ -44,11 +44,12 @@ def parse_references(doc: Document) -> ParsedDocument:
             if e.kind in ("reference", "note") and re.match(r"^\s*(?:[-*•]\s*)?(?:\d{4}[.,]|<?https?://)", e.raw):
                 e.kind = "fragment"
         real = [e for e in found if e.kind != "fragment"]
+        declared_notes = section.items is not None and section.footnotes  # notes a reader found by structure
         looking = sum(looks_like_reference(e) for e in real)
-        if (len(real) >= 3 and looking * 5 < len(real) * 2) or (real and not looking):
+        if not declared_notes and ((len(real) >= 3 and looking * 5 < len(real) * 2) or (real and not looking)):
             continue  # prose under a heading such as "Sources", not a reference list
-        if not _reads_as_list(section, real):
-            continue
+        if section.items is None and not _reads_as_list(section, real):
+            continue  # (a list a reader declared from the document's structure is one by its form)
         if not found:
             continue
         for i, e in enumerate(found):
@@ -83,7 +84,8 @@ def cite_document(parsed: ParsedDocument, entries: list[Entry] | None = None) ->
     labels = {e.key for e in entries if e.key and e.list_style == "label"}
     citations = find_citations(paragraphs, numbered=numbered, notes=notes, note_numbers=note_numbers,
                                labels=labels if len(labels) >= 2 else None,
-                               glued_keys=parsed.document.format == "md" and bool(entries))
+                               glued_keys=parsed.document.format == "md" and bool(entries),
+                               note_groups={e.group for e in entries if e.group})
     view = ParsedDocument(parsed.document, kept, entries, citations, paragraphs)
     match_citations(view)
     parsed.citations = view.citations

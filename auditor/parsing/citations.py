@@ -144,11 +144,12 @@ GLUED = re.compile(r"(?<=[^\W\d_][.,;:!?”\"’')])(?P<body>\d{1,3})(?=[\s\[(]|
 
 def find_citations(paragraphs: list[Paragraph], numbered: bool, notes: bool,
                    note_numbers: set[int] | None = None, labels: set[str] | None = None,
-                   glued_keys: bool = False) -> list[Citation]:
+                   glued_keys: bool = False, note_groups: set[str] | None = None) -> list[Citation]:
     """Every citation item in the paragraphs, in text order.
 
     labels: the symbolic labels of the list ("RFC2396"), when it has them; glued_keys: also read
-    "Graves2014" as a citation of Graves 2014 (kept by matching only when it names an entry).
+    "Graves2014" as a citation of Graves 2014 (kept by matching only when it names an entry);
+    note_groups: the groups of the document's grouped notes ("n" for Wikipedia's "[n 1]" markers).
     """
     found: list[Citation] = []
     for para in paragraphs:
@@ -158,6 +159,8 @@ def find_citations(paragraphs: list[Paragraph], numbered: bool, notes: bool,
             items.extend(_numbered(para, brackets=numbered or notes, notes=notes))
         if notes and note_numbers:
             items.extend(_glued(para, note_numbers, items))
+        if note_groups:
+            items.extend(_group_markers(para, note_groups))
         if "@" in para.text:
             pandoc = _pandoc(para)
             if pandoc:
@@ -613,4 +616,19 @@ def _pandoc(para: Paragraph) -> list[Citation]:
             line, col = para.where(m.start("key"))
             out.append(Citation(0, line, col, m.group("key"), "pandoc", marker=g.group(0), paragraph=para.index,
                                 offset=m.start("key"), group_start=g.start()))
+    return out
+
+
+GROUP_MARKER = re.compile(r"\[(?P<group>[A-Za-z][\w\-]{0,15}) (?P<body>\d{1,4})\]")
+
+
+def _group_markers(para: Paragraph, groups: set[str]) -> list[Citation]:
+    """"[n 1]": a marker of note 1 of the group "n", for a document whose notes have such groups."""
+    out = []
+    for m in GROUP_MARKER.finditer(para.text):
+        if m.group("group") not in groups:
+            continue
+        line, col = para.where(m.start())
+        out.append(Citation(0, line, col, m.group(0), "numbered", number=int(m.group("body")), marker=m.group(0),
+                            paragraph=para.index, offset=m.start(), group_start=m.start(), group=m.group("group")))
     return out

@@ -53,6 +53,7 @@ class _Block:
     subsection: str | None
     fragment: bool = False
     label: str | None = None
+    group: str = ""
 
 
 def entry_marker(line: str) -> tuple[str, int | None, int] | None:
@@ -232,13 +233,33 @@ def _continues(text: str, current: _Block, blank_before: bool, marked_style: boo
     return False
 
 
+GROUP_LABEL = re.compile(r"^\s*\[[A-Za-z][\w\-]{0,15}\s+\d{1,4}\]\s*")
+
+
+def declared_blocks(doc: Document, section: ReferenceSection) -> list[_Block]:
+    """The entries a format reader declared: each on its item's line, numbered as the reader says."""
+    blocks = []
+    for item in section.items or []:
+        text = doc.line(item.line)
+        if not text.strip():
+            continue
+        if item.group:
+            text = GROUP_LABEL.sub("", text)
+        marker = entry_marker(text)
+        style = marker[0] if marker else "numbered" if item.number is not None else "plain"
+        blocks.append(_Block([(item.line, text)], style, item.number, item.subsection, group=item.group))
+    return blocks
+
+
 def parse_entries(doc: Document, section: ReferenceSection, first_index: int = 0) -> list[Entry]:
     """Split and parse the entries of one section."""
     entries: list[Entry] = []
-    for block in split_entries(doc, section):
+    blocks = split_entries(doc, section) if section.items is None else declared_blocks(doc, section)
+    for block in blocks:
         start, end = block.lines[0][0], block.lines[-1][0]
         raw = "\n".join(t.rstrip() for _, t in block.lines)
         entry = parse_entry(raw)
+        entry.group = block.group
         entry.index = first_index + len(entries)
         entry.line, entry.end_line = start, end
         entry.section = section.heading

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from auditor.model import Document, ReferenceSection
 from auditor.parsing.text import fold, strip_markdown
@@ -222,3 +223,10 @@ def _trailing_notes(doc: Document) -> ReferenceSection | None:
 def _continuation(line: str) -> bool:
     s = line.strip()
     return bool(re.match(r"^(<?https?://|www\.)", s)) or s[:1].islower()
+
+
+def reference_sections(doc: Document) -> list[ReferenceSection]:
+    """The sections a format reader declared from the document's structure, else those found by heading."""
+    if doc.declared_sections is not None:
+        return [replace(s, items=list(s.items) if s.items is not None else None) for s in doc.declared_sections]
+    return find_sections(doc)
