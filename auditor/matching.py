@@ -61,7 +61,10 @@ def entry_keys(entry: Entry) -> EntryKeys:
             cands.add(compact_key(words[-1]))
             # "Yang Song" (given name first) is cited as Song, never as Yang; "Siegert A" or a single
             # name may be cited by its first word.
-            cands.add(compact_key(words[0]))
+            # "Yang Song" (given name first) is cited as Song, never as Yang; a single name, "Siegert A"
+            # (family name, then initials) or "Tarumingkeng Rudy C" may be cited by the first word.
+            if len(words) == 1 or "," in author or bare != segment.strip() or not _given_first(words):
+                cands.add(compact_key(words[0]))
             # "van Heel", "de la Cruz": family names with their particles.
             for i, w in enumerate(words):
                 if fold(w) in PARTICLE:
@@ -81,6 +84,11 @@ def entry_keys(entry: Entry) -> EntryKeys:
 
 def _all_caps(word: str) -> bool:
     return word.isupper() and len(word) > 1
+
+
+def _given_first(words: list[str]) -> bool:
+    """"Yang Song", "Stefano Ermon", "Balkan Devlen": two or three capitalised words, none an initial."""
+    return 2 <= len(words) <= 3 and all(re.fullmatch(r"[A-Z][a-z][\w'’\-]*", w) for w in words)
 
 
 def citation_keys(names: list[str], loose: bool = False) -> list[set[str]]:

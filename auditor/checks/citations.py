@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from auditor.checks.entries import duplicates
 from auditor.checks.registry import AuditContext, Hit, rule
 from auditor.model import Citation, Entry, Severity
+from auditor.parsing.entries import entry_marker
+
+
+NOTE_REF_IN_NOTE = re.compile(r"\[(\d{1,4})\]|<sup>(\d{1,4})</sup>")
 
 
 def _where(e: Entry) -> str:
@@ -228,6 +233,12 @@ def unused_footnote(ctx: AuditContext) -> Iterator[Hit]:
     if not ctx.parsed.footnote_style:
         return
     used = {c.number for c in ctx.parsed.citations if c.number is not None}
+    # A note may be referred to only from inside another note ("See note [12]").
+    for e in ctx.parsed.entries:
+        if e.is_footnote:
+            marker = entry_marker(e.raw)
+            body = e.raw[marker[2]:] if marker else e.raw
+            used.update(int(m.group(1) or m.group(2)) for m in NOTE_REF_IN_NOTE.finditer(body))
     for e in ctx.parsed.entries:
         if e.is_footnote and e.number is not None and e.number not in used and e.kind != "fragment":
             yield Hit(e.line, {"number": e.number}, entry=e)

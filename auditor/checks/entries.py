@@ -11,7 +11,7 @@ from rapidfuzz import fuzz
 from auditor.checks.registry import AuditContext, Hit, rule
 from auditor.model import Entry, PartialDate, Severity
 from auditor.parsing.text import compact_key, fold, name_key
-from auditor.parsing.entries import says_online, source_type
+from auditor.parsing.entries import cites_a_work, says_online, source_type
 from auditor.parsing.urls import is_doi_url, normalize_url
 
 
@@ -101,6 +101,8 @@ def broken_entry(ctx: AuditContext) -> Iterator[Hit]:
       example="Brookings. n.d. \u201cWhat do North Korean Troop Deployments …\u201d")
 def missing_year(ctx: AuditContext) -> Iterator[Hit]:
     for e in references(ctx):
+        if e.kind == "note" and not cites_a_work(e):
+            continue  # an explanatory note cites no work, so it has no year to give
         if e.year is None or e.year == "n.d.":
             yield Hit(e.line, {"entry": e.label, "nd": " (it says n.d.)" if e.year == "n.d." else ""}, entry=e)
 

@@ -23,6 +23,7 @@ ATTRIBUTION = re.compile(
 )
 
 
+IDIOM = re.compile(r"\b(?:that\s+being|having|that\s+is\s+not\s+to\s+be)\s+said\b|\bneedless\s+to\s+say\b", re.I)
 HYPOTHETICAL = re.compile(r"\b(?:could|would|might|may|can|should|must|bisa|dapat|akan|mungkin|boleh|might\s+well)"
                           r"(?:\s+\w+)?\s*$", re.I)
 
@@ -90,9 +91,12 @@ def unsupported_quote(ctx: AuditContext) -> Iterator[Hit]:
             quote = next(g for g in m.groups() if g is not None)
             if len(quote.split()) < 4 or _title_case(quote) or TITLE_CUE.search(para.text[: m.start()]):
                 continue
+            if re.search(r"\d+\.\d+\.\d+", quote) or len(re.findall(r"[^\W\d_]{3,}", quote)) < 2:
+                continue  # a command or a value ("ip address 172.16.128.1 255.255.255.0"), not a quotation
             # A quotation put in someone's mouth: an attribution verb in its sentence, before or after it.
             sentence_start = max(para.text.rfind(". ", 0, m.start()), para.text.rfind("\n\n", 0, m.start()), 0)
             around = para.text[sentence_start: m.start()] + " " + para.text[m.end(): m.end() + 60]
+            around = IDIOM.sub(" ", around)  # "That being said, …" attributes nothing
             attribution = ATTRIBUTION.search(around)
             if not attribution:
                 continue

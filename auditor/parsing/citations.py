@@ -267,6 +267,15 @@ def _valid_names(names: str) -> bool:
     return True
 
 
+def _expands_acronym(before: str, body: str) -> bool:
+    """"ACM (Association for Computing Machinery)": the words spell out the acronym just before them."""
+    m = re.search(r"\b([A-Z]{2,8})\s*$", before)
+    if not m:
+        return False
+    initials = "".join(w[0] for w in body.split() if w[:1].isupper())
+    return initials == m.group(1) or initials.startswith(m.group(1))
+
+
 def _lowercase_name(names: str, separator: str) -> bool:
     """"(crossbow, 2007)": a brand or a user name written in lower case, when a comma parts it from the year."""
     word = names.strip()
@@ -350,7 +359,8 @@ def _author_year_part(para: Paragraph, part: str, offset: int, gstart: int, gend
                              group_start=gstart)]
         # "(Mardalis Jakarta)": a name without a year; kept only if it names an entry's author. Not "(A)",
         # "(CRM)": a lone letter or an acronym.
-        if _valid_names(body) and not re.fullmatch(r"[A-Z]{1,}\.?", body) and len(body.split()) <= 5:
+        if _valid_names(body) and not re.fullmatch(r"[A-Z]{1,}\.?", body) and len(body.split()) <= 5 \
+                and not _expands_acronym(para.text[:gstart], body):
             names, et_al = _split_names(body)
             line, col = para.where(offset + lead)
             return [Citation(0, line, col, body.replace("\n", " "), "author-only", names=names, et_al=et_al,

@@ -41,7 +41,8 @@ NOTE_KINDS = [
     ("idem", re.compile(r"^idem\b\.?", re.I)),
 ]
 # "Archived from the original on 3 May 2020" dates the archive copy, not the work.
-ARCHIVED = re.compile(r"\b(?:archived|diarsipkan)\s+(?:from\s+the\s+original\s+)?(?:on|pada)\s+[^.]{0,40}", re.I)
+ARCHIVED = re.compile(r"\b(?:archived|diarsipkan)\s+(?:from\s+the\s+original\s*(?:\([^)]{0,20}\)\s*)?)?"
+                      r"(?:on|pada)\s+[^.]{0,40}", re.I)
 DANGLING_ACCESS = re.compile(r"\b(?:accessed|diakses|retrieved|diunduh|available(?:\s+at)?)\s*(?:on|pada)?\s*[.:,]?\s*$", re.I)
 
 
@@ -572,3 +573,11 @@ def source_type(entry: Entry) -> str:
 def says_online(entry: Entry) -> bool:
     """"[Online]. Available:", "Available at:", "Tersedia di:": the style asks for an access date."""
     return bool(ONLINE_CUE.search(" ".join(entry.raw.split())))
+
+
+def cites_a_work(entry: Entry) -> bool:
+    """Whether a note cites a work (an author where authors stand, a year, a DOI or a container) rather
+    than explaining something in prose with, at most, a link."""
+    text = URL_SPAN.sub(" ", strip_markdown(" ".join(entry.raw.split())))
+    return reference_score(entry) >= 2 and bool(entry.year or entry.doi or AUTHOR_START.match(text)
+                                               or CONTAINER_CUE.search(text))

@@ -14,6 +14,8 @@ ANGLE = re.compile(r"<((?:https?|ftp)://[^>\s]*(?:\s[^>\s]+)*?)>|<(www\.[^>\s]+)
 MD_TARGET = re.compile(r"\]\(((?:(?:https?|ftp)://|www\.)[^)\s]+(?:\([^)\s]*\)[^)\s]*)*)\)", re.I)
 BARE = re.compile(r"(?<![\w/<(\[])((?:https?|ftp)://[^\s<>\"'\]]+|www\.[a-z0-9\-]+\.[^\s<>\"'\]]+)", re.I)
 WIKI_LINK = re.compile(r"\[\[((?:https?|ftp)://[^\]\s]+)\]\]", re.I)
+ARCHIVE_HOST = re.compile(r"(?:^|\.)(?:archive\.org|archive\.(?:today|is|ph|li|vn|fo|md)|webcitation\.org|"
+                          r"archive-it\.org|arquivo\.pt|webarchive\.[\w.]+)$", re.I)
 DOI = re.compile(r"\b(10\.\d{4,9}/[^\s<>\"'\]]+)", re.I)
 TRAILING = ".,;:!?'\"”’*"
 
@@ -98,11 +100,14 @@ URL_DATE_PATTERNS = [
 
 
 def url_date(url: str) -> PartialDate | None:
-    """A publication date written into the URL's path, if there is one."""
+    """A publication date written into the URL's path, if there is one (not an archive's snapshot time)."""
     try:
-        path = urlsplit(url).path
+        parts = urlsplit(url)
+        path = parts.path
     except ValueError:
         return None
+    if ARCHIVE_HOST.search(parts.hostname or ""):
+        return None  # web.archive.org/web/20070925…/: when the copy was made, not when the page was
     for pattern in URL_DATE_PATTERNS:
         m = pattern.search(path)
         if m:
