@@ -1,0 +1,119 @@
+"""Issue 15, security and input bounds: hostile documents, servers and bundled configuration get nowhere.
+
+Each test here names a guarantee listed in docs/security.md.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from linkserver import LinkServer
+
+from auditor.linkcheck import client as client_module
+from auditor.linkcheck.classify import classify
+from auditor.linkcheck.client import Policy, fetch, is_private
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = LinkServer().start()
+    yield s
+    s.stop()
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on (bound, then released)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.fixture
+def connects(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every address a socket tries to connect to during the test."""
+    seen: list[object] = []
+    original = socket.socket.connect
+
+    def recording(self: socket.socket, address: object) -> None:
+        seen.append(address)
+        return original(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", recording)
+    return seen
+
+
+# --- 1. private-address guard -------------------------------------------------------------------
+
+@pytest.mark.parametrize("address", [
+    "100.64.0.1", "100.127.255.254",  # CGNAT (a cloud metadata endpoint lives there)
+    "::ffff:127.0.0.1", "::ffff:10.0.0.1",  # IPv4-mapped IPv6
+    "0.0.0.0", "::", "127.0.0.2", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254",
+    "64:ff9b::a00:1", "64:ff9b::7f00:1",  # NAT64 of private IPv4
+    "2002:7f00:1::1",  # 6to4 of loopback
+    "fc00::1", "fe80::1%eth0", "::1", "224.0.0.1", "255.255.255.255", "198.18.0.1", "192.0.2.1",
+])
+def test_every_address_that_is_not_globally_routable_is_private(address: str) -> None:
+    """CGNAT, IPv4-mapped, NAT64, 6to4, unspecified, documentation and multicast addresses are all private."""
+    assert is_private(address)
+
+
+@pytest.mark.parametrize("address", ["8.8.8.8", "2001:4860:4860::8888", "::ffff:8.8.8.8", "64:ff9b::808:808"])
+def test_global_addresses_are_public(address: str) -> None:
+    """Globally routable unicast addresses (also IPv4-mapped or NAT64 forms of one) pass the guard."""
+    assert not is_private(address)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "[::1]", "[::ffff:127.0.0.1]", "100.64.0.1", "0.0.0.0"])
+def test_literal_private_ip_is_skipped_without_connecting(host: str, connects: list[object]) -> None:
+    """A URL whose host is a private IP literal is skipped and no socket connects anywhere."""
+    f = fetch(f"http://{host}:{closed_port()}/x", Policy(timeout=1, deadline=2))
+    assert f.error_kind == "private" and classify(f).outcome == "skipped"
+    assert connects == []
+
+
+def test_open_and_closed_private_ports_look_the_same(server: LinkServer, connects: list[object]) -> None:
+    """A private host gives the same skipped result whether its port is open or closed: no port-scan oracle."""
+    for host in ("127.0.0.1", "localhost"):
+        results = []
+        for port in (server.server_address[1], closed_port()):
+            f = fetch(f"http://{host}:{port}/ok/scan", Policy(timeout=1, deadline=2))
+            results.append((classify(f).outcome, f.error_kind, f.error))
+        assert results[0] == results[1] and results[0][0] == "skipped", (host, results)
+    assert connects == []
+    assert all(p != "/ok/scan" for _, p in server.hits)
+
+
+def test_every_resolved_address_is_checked_before_connecting(monkeypatch: pytest.MonkeyPatch,
+                                                            connects: list[object]) -> None:
+    """A name resolving to a public and a private address is refused before any connection."""
+    def fake(host, port, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port)),
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("100.100.100.200", port))]
+
+    monkeypatch.setattr(client_module.socket, "getaddrinfo", fake)
+    f = fetch("http://metadata.example.test/latest", Policy(timeout=1, deadline=2))
+    assert f.error_kind == "private" and "100.100.100.200" in (f.error or "")
+    assert connects == []
+
+
+def test_allow_private_still_reaches_local_servers(server: LinkServer) -> None:
+    """With allow_private, a server on 127.0.0.1 (by address or by name) is fetched as before."""
+    for base in (server.base, server.base.replace("127.0.0.1", "localhost")):
+        f = fetch(base + "/ok/allowed", Policy(allow_private=True, timeout=2, deadline=4))
+        assert f.status == 200 and f.error_kind is None
+
+
+def test_connected_peer_is_checked_again(server: LinkServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If resolution passes but the socket ends up connected to a private peer, the request is not sent."""
+    real = client_module._resolve_checked
+    monkeypatch.setattr(client_module, "is_private", lambda ip: ip.startswith("127."))
+    monkeypatch.setattr(client_module, "_resolve_checked",
+                        lambda host, port: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+                        if host == "public.example.test" else real(host, port))
+    server.hits.clear()
+    f = fetch(f"http://public.example.test:{server.server_address[1]}/ok/peer", Policy(timeout=1, deadline=2))
+    assert f.error_kind == "private"
+    assert ("GET", "/ok/peer") not in server.hits
