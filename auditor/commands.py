@@ -10,8 +10,9 @@ import click
 
 from auditor import __version__
 from auditor.audit import audit_paths
-from auditor.config import Settings, check_pattern, expand_rules, find_config, load_settings
+from auditor.config import Settings, expand_rules, find_config, load_settings
 from auditor.errors import AuditorError
+from auditor.userregex import check_remap
 
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
 
@@ -61,8 +62,8 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
     from auditor.store import open_db, previous_run_id, save_run
 
     settings = resolve_settings(paths, config_path, select, ignore, fail_on)
-    for pattern, _ in remap or []:
-        check_pattern(pattern, "--remap")
+    for pattern, replacement in remap or []:
+        check_remap(pattern, replacement, "--remap")
     fmt = fmt or settings.format
     db = open_db(db_path)  # fail early, before any work, when the database is unusable
     result = audit_paths(paths, settings, today=today)
@@ -177,8 +178,8 @@ def run_links(db_path: str, *, older_than: str | None, fmt: str, archive: bool, 
               remap: list[tuple[str, str]], config_path: str | None, now: dt.datetime | None = None) -> int:
     from auditor.linkcheck import recheck_links
 
-    for pattern, _ in remap:
-        check_pattern(pattern, "--remap")
+    for pattern, replacement in remap:
+        check_remap(pattern, replacement, "--remap")
     db = _existing_db(db_path, "run 'auditor audit --check-links' first")
     settings = load_settings(Path(config_path)) if config_path else load_settings(find_config(Path(db_path)))
     return recheck_links(db, settings, older_than=older_than, fmt=fmt, archive=archive,

@@ -21,7 +21,6 @@ Unknown keys, rule names and values are errors that say what is wrong.
 from __future__ import annotations
 
 import fnmatch
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Any
 
 from auditor.errors import ConfigError
 from auditor.model import Severity
+from auditor.userregex import check_remap, compile_pattern
 
 TOP_KEYS = {"select", "ignore", "severity", "per-path-ignores", "fail-on", "links", "format"}
 LINK_KEYS = {
@@ -233,9 +233,12 @@ def parse_links(table: Any, where: str) -> LinkSettings:
             value = pairs
         if key in ("exclude",):
             value = _str_list(value, f"{where}.{key}")
-        if key in ("exclude", "remap"):
-            for pattern in (value if key == "exclude" else [p for p, _ in value]):
+        if key == "exclude":
+            for pattern in value:
                 check_pattern(pattern, f"{where}.{key}")
+        if key == "remap":
+            for pattern, replacement in value:
+                check_remap(pattern, replacement, f"{where}.{key}")
         if key in ("per-host", "concurrency", "max-redirects", "max-bytes") and value < 1:
             raise ConfigError(f"{where}.{key}: must be at least 1")
         setattr(links, key.replace("-", "_"), value)
@@ -243,11 +246,8 @@ def parse_links(table: Any, where: str) -> LinkSettings:
 
 
 def check_pattern(pattern: str, where: str) -> None:
-    """A regular expression from the user compiles, or a ConfigError says why."""
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise ConfigError(f"{where}: '{pattern}' is not a valid regular expression ({exc})") from None
+    """A regular expression from the user compiles (with RE2: linear time), or a ConfigError says why."""
+    compile_pattern(pattern, where)
 
 
 def _str_list(value: Any, where: str) -> list[str]:

@@ -5,12 +5,23 @@ Each test here names a guarantee listed in docs/security.md.
 
 from __future__ import annotations
 
+import re
 import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from conftest import ROOT
 from linkserver import LinkServer
 
+from auditor.cli import cli
+from auditor.config import parse_settings
+from auditor.errors import ConfigError
 from auditor.linkcheck import client as client_module
+from auditor.linkcheck import remapped
 from auditor.linkcheck.classify import classify
 from auditor.linkcheck.client import Policy, fetch, is_private
 
@@ -117,3 +128,57 @@ def test_connected_peer_is_checked_again(server: LinkServer, monkeypatch: pytest
     f = fetch(f"http://public.example.test:{server.server_address[1]}/ok/peer", Policy(timeout=1, deadline=2))
     assert f.error_kind == "private"
     assert ("GET", "/ok/peer") not in server.hits
+
+
+# --- 8. user regular expressions ----------------------------------------------------------------
+
+def run_bounded(code: str, seconds: int = 30) -> subprocess.CompletedProcess[str]:
+    """Run Python code in a child process that is killed after `seconds` (a hang fails the test)."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=seconds, check=False,
+                          cwd=ROOT)
+
+
+def test_catastrophic_user_patterns_cannot_hang_the_run() -> None:
+    """`(a+)+!x` as exclude and remap pattern against a 100,000-character URL finishes (RE2, linear time)."""
+    code = textwrap.dedent("""
+        from auditor.config import parse_settings
+        from auditor.linkcheck import _skip_reason, remapped
+        s = parse_settings({"links": {"exclude": ["(a+)+!x"], "remap": [["(a+)+!x", "y"]]}})
+        url = "https://example.com/" + "a" * 100_000
+        assert remapped(url, s.links.remap) == url
+        assert _skip_reason(url, url, s) is None
+        print("done")
+    """)
+    result = run_bounded(code)
+    assert result.returncode == 0 and result.stdout.strip() == "done", result.stderr
+
+
+@pytest.mark.parametrize("pattern", ["(?=a)b", "(?<!x)y", r"(a)\1"])
+def test_pattern_the_linear_engine_cannot_run_is_a_config_error(pattern: str) -> None:
+    """A lookaround or backreference in `exclude` is a ConfigError naming the key and saying why."""
+    with pytest.raises(ConfigError, match=r"links\.exclude: .*not a valid regular expression.*lookarounds"):
+        parse_settings({"links": {"exclude": [pattern]}}, "auditor.toml")
+
+
+@pytest.mark.parametrize("replacement", [r"\2", r"\g<2>", r"\g<nope>", r"\q", "trailing\\"])
+def test_bad_remap_replacement_is_a_config_error_at_load(replacement: str) -> None:
+    """A remap replacement referring to a missing group (or with a bad escape) fails at load, naming the key."""
+    with pytest.raises(ConfigError, match=r"auditor\.toml: links\.remap: the replacement"):
+        parse_settings({"links": {"remap": [["^http://(old)\\.example", replacement]]}}, "auditor.toml")
+
+
+def test_bad_remap_replacement_on_the_command_line_exits_2(tmp_path: Path) -> None:
+    """`--remap PATTERN '\\3'` is a usage error before any work, naming --remap."""
+    doc = tmp_path / "paper.md"
+    doc.write_text("Teks (Ford 2009).\n\n## Daftar Pustaka\n\n- Ford. 2009. *Judul*.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["audit", str(doc), "--db", str(tmp_path / "a.db"), "--no-html",
+                                      "--check-links", "--remap", "^(http)", r"\3"])
+    assert result.exit_code == 2 and "--remap: the replacement" in result.output
+    assert not (tmp_path / "a.db").exists()
+
+
+def test_remap_replacement_follows_python_syntax_and_keeps_unicode() -> None:
+    """Group references \\1 and \\g<name>, escaped backslashes and non-ASCII text are substituted as re.sub does."""
+    pattern, replacement = r"^http://(?P<host>old)\.example/(\w+)", r"https://\g<host>.contoh/\2/é—\\"
+    url = "http://old.example/page?x=1"
+    assert remapped(url, [(pattern, replacement)]) == re.sub(pattern, replacement, url)
