@@ -10,7 +10,7 @@ import click
 
 from auditor import __version__
 from auditor.audit import audit_paths
-from auditor.config import Settings, expand_rules, find_config, load_settings
+from auditor.config import Settings, expand_rules, find_config, load_settings, parse_duration
 from auditor.errors import AuditorError
 from auditor.userregex import check_remap
 
@@ -180,6 +180,8 @@ def run_links(db_path: str, *, older_than: str | None, fmt: str, archive: bool, 
 
     for pattern, replacement in remap:
         check_remap(pattern, replacement, "--remap")
+    if older_than is not None:
+        parse_duration(older_than, "--older-than")
     db = _existing_db(db_path, "run 'auditor audit --check-links' first")
     settings = load_settings(Path(config_path)) if config_path else load_settings(find_config(Path(db_path)))
     return recheck_links(db, settings, older_than=older_than, fmt=fmt, archive=archive,

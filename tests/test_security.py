@@ -182,3 +182,67 @@ def test_remap_replacement_follows_python_syntax_and_keeps_unicode() -> None:
     pattern, replacement = r"^http://(?P<host>old)\.example/(\w+)", r"https://\g<host>.contoh/\2/é—\\"
     url = "http://old.example/page?x=1"
     assert remapped(url, [(pattern, replacement)]) == re.sub(pattern, replacement, url)
+
+
+# --- 9. every configuration and option value validated at load ---------------------------------
+
+@pytest.mark.parametrize("key,value,says", [
+    ("timeout", 0, "links.timeout"), ("timeout", -1.5, "links.timeout"), ("timeout", float("nan"), "links.timeout"),
+    ("deadline", float("inf"), "links.deadline"), ("deadline", 0.0, "links.deadline"),
+    ("user-agent", "bot/1.0\r\nX-Injected: 1", "links.user-agent"), ("user-agent", "a\nb", "links.user-agent"),
+    ("cache-age", "forever", "links.cache-age"), ("older-than", "-3d", "links.older-than"),
+    ("cache-age", "99999999999d", "links.cache-age"), ("older-than", "1e400", "links.older-than"),
+    ("per-host", 0, "links.per-host"), ("per-host", -2, "links.per-host"), ("concurrency", 0, "links.concurrency"),
+    ("max-bytes", -1, "links.max-bytes"), ("max-bytes", 0, "links.max-bytes"), ("retries", -1, "links.retries"),
+    ("concurrency", 10**9, "links.concurrency"), ("archive-url", "file:///etc/passwd", "links.archive-url"),
+])
+def test_bad_link_settings_are_config_errors_naming_the_key(key: str, value: object, says: str) -> None:
+    """Non-positive or non-finite timeouts, CR/LF user agents, bad or huge durations and bad counts fail at load."""
+    with pytest.raises(ConfigError) as info:
+        parse_settings({"links": {key: value}}, "auditor.toml")
+    assert f"auditor.toml: {says}" in str(info.value)
+
+
+def test_bad_values_in_a_config_file_exit_2_with_the_key(tmp_path: Path) -> None:
+    """A config file with cache-age = "forever" stops the run with exit 2 and names the key (no traceback)."""
+    doc = tmp_path / "paper.md"
+    doc.write_text("Teks (Ford 2009).\n\n## Daftar Pustaka\n\n- Ford. 2009. *Judul*.\n", encoding="utf-8")
+    config = tmp_path / "auditor.toml"
+    config.write_text('[links]\ncache-age = "forever"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["audit", str(doc), "--config", str(config), "--db", str(tmp_path / "a.db"),
+                                      "--no-html"])
+    assert result.exit_code == 2 and "links.cache-age: 'forever' is not a duration" in result.output
+
+
+def test_huge_older_than_option_is_a_usage_error(tmp_path: Path) -> None:
+    """`auditor links --older-than 99999999999d` is an error naming the option, not an OverflowError."""
+    from auditor.store import open_db
+
+    open_db(tmp_path / "l.db")
+    result = CliRunner().invoke(cli, ["links", "--db", str(tmp_path / "l.db"), "--older-than", "99999999999d"])
+    assert result.exit_code == 2 and "--older-than: '99999999999d' is longer than a hundred years" in result.output
+    assert "internal error" not in result.output
+
+
+def test_deeply_nested_toml_is_a_config_error(tmp_path: Path) -> None:
+    """A TOML file nested thousands of levels deep is a ConfigError, not a RecursionError."""
+    from auditor.config import load_settings
+
+    config = tmp_path / "auditor.toml"
+    config.write_text("x = " + "[" * 20_000 + "]" * 20_000 + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        load_settings(config)
+
+
+@pytest.mark.parametrize("script", [
+    "[" * 5000 + "]" * 5000,
+    '{"a":' * 900 + '{"datePublished": "2020-01-01"}' + "}" * 900,
+])
+def test_deep_json_ld_on_a_page_gives_no_date(script: str) -> None:
+    """A page whose JSON-LD is nested very deeply has its title read and no date, without an error."""
+    from auditor.linkcheck.classify import page_info
+
+    body = (f'<html><head><title>Dalam</title><script type="application/ld+json">{script}</script></head>'
+            f"<body><p>isi</p></body></html>").encode()
+    info = page_info(body, "text/html")
+    assert info.title == "Dalam" and info.published is None

@@ -27,7 +27,7 @@ import sqlite_utils
 from rapidfuzz import fuzz
 
 from auditor import userregex
-from auditor.config import Settings
+from auditor.config import Settings, parse_duration
 from auditor.linkcheck.classify import PageInfo, Verdict, classify, page_info
 from auditor.linkcheck.client import Fetch, Policy, fetch
 from auditor.linkcheck.scheduler import Task, check_all, check_all_processes
@@ -40,17 +40,6 @@ FAILURES = {"dead", "soft-404", "timeout", "error"}
 TRANSIENT_KINDS = {"timeout", "dns", "refused", "connection", "tls", "invalid"}
 RULE_OF = {"dead": "dead-link", "soft-404": "soft-404", "error": "link-error", "timeout": "link-timeout",
            "blocked": "link-blocked", "redirected": "redirected-link"}
-
-
-def parse_duration(text: str) -> dt.timedelta:
-    """"7d", "12h", "30m", "90s" or a number of days."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dhms]?)\s*", str(text))
-    if not m:
-        from auditor.errors import ConfigError
-
-        raise ConfigError(f"'{text}' is not a duration; use e.g. 7d, 12h, 30m")
-    value, unit = float(m.group(1)), m.group(2) or "d"
-    return dt.timedelta(**{{"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}[unit]: value})
 
 
 def iso(moment: dt.datetime) -> str:
@@ -142,7 +131,7 @@ def verify_urls(urls: list[str], settings: Settings, db: sqlite_utils.Database |
     now = now or dt.datetime.now(dt.timezone.utc)
     remap = list(settings.links.remap) + list(remap or [])
     run = LinkRun()
-    cache_age = parse_duration(settings.links.cache_age)
+    cache_age = parse_duration(settings.links.cache_age, "links.cache-age")
     cached_rows = {}
     if db is not None and use_cache and "links" in db.table_names():
         cached_rows = {r["url"]: r for r in db.query("select * from links")}
@@ -384,7 +373,7 @@ def recheck_links(db: sqlite_utils.Database, settings: Settings, *, older_than: 
                   now: dt.datetime | None = None) -> int:
     """Re-check stored URLs whose last check is older than `older_than`; exit 1 when one died."""
     now = now or dt.datetime.now(dt.timezone.utc)
-    age = parse_duration(older_than or settings.links.older_than)
+    age = parse_duration(older_than or settings.links.older_than, "--older-than" if older_than else "links.older-than")
     known = {r["url"]: r for r in db.query("select * from links")} if "links" in db.table_names() else {}
     cited = [r["url"] for r in db.query("select distinct url from entry_links")] if "entry_links" in db.table_names() else []
     due = []
