@@ -10,8 +10,9 @@ import click
 
 from auditor import __version__
 from auditor.audit import audit_paths
-from auditor.config import Settings, expand_rules, find_config, load_settings, parse_duration
+from auditor.config import Settings, discover_settings, expand_rules, load_settings, parse_duration
 from auditor.errors import AuditorError
+from auditor.terminal import clean
 from auditor.userregex import check_remap
 
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
@@ -31,8 +32,9 @@ def resolve_settings(paths: list[str], config_path: str | None, select: list[str
         settings = load_settings(Path(config_path))
     else:
         start = Path(paths[0]) if paths else Path.cwd()
-        found = find_config(start if start.exists() else Path.cwd())
-        settings = load_settings(found)
+        settings, notes = discover_settings(start if start.exists() else Path.cwd())
+        for note in notes:
+            click.echo(clean(note), err=True)
     if select:
         settings.select = _split(select)
         expand_rules(settings.select, "--select")
@@ -183,7 +185,12 @@ def run_links(db_path: str, *, older_than: str | None, fmt: str, archive: bool, 
     if older_than is not None:
         parse_duration(older_than, "--older-than")
     db = _existing_db(db_path, "run 'auditor audit --check-links' first")
-    settings = load_settings(Path(config_path)) if config_path else load_settings(find_config(Path(db_path)))
+    if config_path:
+        settings = load_settings(Path(config_path))
+    else:
+        settings, notes = discover_settings(Path(db_path))
+        for note in notes:
+            click.echo(clean(note), err=True)
     return recheck_links(db, settings, older_than=older_than, fmt=fmt, archive=archive,
                          allow_private=allow_private, remap=remap, now=now)
 

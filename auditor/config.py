@@ -149,6 +149,48 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+# Keys that change where the tool connects. A configuration file that is not the user's own (found
+# by walking up from the documents to a folder below or beside the working directory, i.e. shipped
+# with the documents) cannot set them: a pull request must not be able to make a CI job fetch
+# 127.0.0.1 or send every URL to a server of its choosing.
+TRUSTED_ONLY = ("allow-private", "remap", "archive-url")
+
+
+def is_trusted_location(path: Path, cwd: Path | None = None) -> bool:
+    """Whether a configuration file found by walking up lies in the working directory or above it."""
+    folder = path.resolve().parent
+    here = (cwd or Path.cwd()).resolve()
+    return here == folder or folder in here.parents
+
+
+def distrust(settings: Settings) -> list[str]:
+    """Reset the TRUSTED_ONLY keys of settings from an untrusted file; return one warning per key it had set."""
+    default = LinkSettings()
+    warnings = []
+    for key in TRUSTED_ONLY:
+        attr = key.replace("-", "_")
+        if getattr(settings.links, attr) != getattr(default, attr):
+            setattr(settings.links, attr, getattr(default, attr))
+            warnings.append(f"Warning: {settings.source}: links.{key} ignored: a configuration found among the "
+                            f"documents cannot set it (use --config or the command line)")
+    return warnings
+
+
+def discover_settings(start: Path, cwd: Path | None = None) -> tuple[Settings, list[str]]:
+    """Settings from the configuration found by walking up from start, and what to say about it on stderr.
+
+    A file at or above the working directory is the user's; one below it or elsewhere came with the
+    documents: it is used (and said so), but the TRUSTED_ONLY keys are ignored with a warning.
+    """
+    found = find_config(start)
+    settings = load_settings(found)
+    if found is None or is_trusted_location(found, cwd):
+        return settings, []
+    note = f"Note: using the configuration {found}, found among the documents (not at or above the working directory)"
+    notes = [note]
+    return settings, notes + distrust(settings)
+
+
 def load_settings(path: Path | None) -> Settings:
     """Read settings from a config file (None gives the defaults)."""
     if path is None:

@@ -246,3 +246,72 @@ def test_deep_json_ld_on_a_page_gives_no_date(script: str) -> None:
             f"<body><p>isi</p></body></html>").encode()
     info = page_info(body, "text/html")
     assert info.title == "Dalam" and info.published is None
+
+
+# --- 2. configuration trusted only from the user ------------------------------------------------
+
+LINKED_DOC = """Kerja sama (Kompas 2022).
+
+## Daftar Pustaka
+
+- Kompas. 2022. *Kerja Sama Militer*. Diakses 3 Maret 2024. <http://10.255.255.1/ok/kerja-sama-militer>.
+"""
+
+
+def bundled(folder: Path, server: LinkServer) -> Path:
+    """A manuscript folder shipping an auditor.toml that tries to reach a local server."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "paper.md").write_text(LINKED_DOC, encoding="utf-8")
+    (folder / "auditor.toml").write_text(
+        '[links]\nallow-private = true\nuser-agent = "bundled-agent/1.0"\n'
+        f'remap = [["^http://10\\\\.255\\\\.255\\\\.1", "{server.base}"]]\n'
+        f'archive-url = "{server.base}/archive"\n', encoding="utf-8")
+    return folder
+
+
+def test_config_among_the_documents_cannot_reach_private_addresses(
+        server: LinkServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bundled auditor.toml below the working directory cannot set allow-private, remap or archive-url."""
+    work = tmp_path / "work"
+    docs = bundled(work / "submissions" / "pr-42", server)
+    monkeypatch.chdir(work)
+    server.hits.clear()
+    result = CliRunner().invoke(cli, ["audit", str(docs), "--db", str(tmp_path / "a.db"), "--no-html",
+                                      "--check-links", "--archive", "--format", "json"])
+    assert result.exit_code in (0, 1), result.output
+    assert server.hits == []  # nothing was fetched from 127.0.0.1, not even the archive endpoint
+    assert "Note: using the configuration" in result.stderr and "found among the documents" in result.stderr
+    for key in ("allow-private", "remap", "archive-url"):
+        assert f"links.{key} ignored" in result.stderr
+    assert "user-agent ignored" not in result.stderr
+
+
+def test_config_at_the_working_directory_or_given_is_honoured(
+        server: LinkServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same file is honoured when it is in the working directory or given with --config."""
+    docs = bundled(tmp_path / "mine", server)
+    monkeypatch.chdir(docs)
+    server.hits.clear()
+    result = CliRunner().invoke(cli, ["audit", "paper.md", "--db", str(tmp_path / "a.db"), "--no-html",
+                                      "--check-links"])
+    assert ("GET", "/ok/kerja-sama-militer") in server.hits and "ignored" not in result.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    server.hits.clear()
+    result = CliRunner().invoke(cli, ["audit", str(docs / "paper.md"), "--config", str(docs / "auditor.toml"),
+                                      "--db", str(tmp_path / "b.db"), "--no-html", "--check-links"])
+    assert ("GET", "/ok/kerja-sama-militer") in server.hits and "ignored" not in result.stderr
+
+
+def test_links_command_distrusts_a_config_beside_a_foreign_database(tmp_path: Path) -> None:
+    """discover_settings keeps allow-private from a file above the working directory, drops it below."""
+    from auditor.config import discover_settings
+
+    project = tmp_path / "project"
+    (project / "reports").mkdir(parents=True)
+    (project / "auditor.toml").write_text("[links]\nallow-private = true\n", encoding="utf-8")
+    trusted, notes = discover_settings(project / "reports" / "audit.db", cwd=project / "reports")
+    assert trusted.links.allow_private and notes == []
+    untrusted, notes = discover_settings(project / "reports" / "audit.db", cwd=tmp_path)
+    assert not untrusted.links.allow_private and any("allow-private ignored" in n for n in notes)
