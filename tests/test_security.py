@@ -315,3 +315,60 @@ def test_links_command_distrusts_a_config_beside_a_foreign_database(tmp_path: Pa
     assert trusted.links.allow_private and notes == []
     untrusted, notes = discover_settings(project / "reports" / "audit.db", cwd=tmp_path)
     assert not untrusted.links.allow_private and any("allow-private ignored" in n for n in notes)
+
+
+# --- 7. only regular files are read, and only up to the limit -----------------------------------
+
+GOOD_DOC = "Realisme (Ford 2009).\n\n## Daftar Pustaka\n\n- Ford, Arthur P. 2009. *Denting The Hub*. Alabama.\n"
+
+
+def limit_memory() -> None:  # pragma: no cover - runs in the child process
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, 1536 << 20))
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo") or not Path("/dev/zero").exists(),
+                    reason="needs a POSIX system")
+def test_fifo_and_device_get_an_error_and_the_run_goes_on(tmp_path: Path) -> None:
+    """A FIFO and /dev/zero each get one `Error:` line (no hang, no MemoryError) and the good file is audited."""
+    import os
+
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    good = tmp_path / "good.md"
+    good.write_text(GOOD_DOC, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "auditor", "audit", str(fifo), "/dev/zero", str(good), "--db", str(tmp_path / "a.db"),
+         "--no-html", "--fail-on", "never"],
+        capture_output=True, text=True, timeout=60, cwd=ROOT, preexec_fn=limit_memory, check=False)
+    assert result.returncode == 0, result.stderr
+    assert f"Error: {fifo}: is a named pipe (FIFO), not a regular file; not read" in result.stderr
+    assert "Error: /dev/zero: is a character device, not a regular file; not read" in result.stderr
+    assert "good.md: 1 entries" in result.stdout and "1 document(s) audited" in result.stdout
+
+
+def test_reading_stops_one_byte_past_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file larger than the limit is refused from its size without reading, and never read past limit + 1."""
+    import os
+
+    from auditor import documents
+    from auditor.errors import DocumentError
+
+    read: list[int] = []
+    real_read = os.read
+    monkeypatch.setattr(documents.os, "read", lambda fd, n: read.append(n) or real_read(fd, n))
+    monkeypatch.setattr(documents, "MAX_BYTES", 1000)
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"kata " * 2000)
+    with pytest.raises(DocumentError, match="too large"):
+        documents.load_document(big)
+    assert read == []
+    # A file whose size is misreported (like those under /proc) is cut at limit + 1 bytes.
+    real_fstat, real_stat = os.fstat, os.stat
+    small = os.stat_result((*real_stat(big)[:6], 10, *real_stat(big)[7:]))
+    monkeypatch.setattr(documents.os, "stat", lambda p: small)
+    monkeypatch.setattr(documents.os, "fstat", lambda fd: real_fstat(fd))
+    with pytest.raises(DocumentError, match="too large"):
+        documents.load_document(big)
+    assert sum(read) <= 1001
