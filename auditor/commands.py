@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from auditor import __version__
+from auditor import __version__, safewrite
 from auditor.audit import audit_paths
 from auditor.config import Settings, discover_settings, expand_rules, load_settings, parse_duration
 from auditor.errors import AuditorError
@@ -94,7 +94,7 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
     text = out.render(fmt, db, ids.run_id, changes=changes, quiet=quiet, link_summary=link_summary)
     if output:
         Path(output).parent.mkdir(parents=True, exist_ok=True)
-        Path(output).write_text(text, encoding="utf-8")
+        safewrite.write_text(output, text)
         if fmt == "text":
             click.echo(text, nl=False)
     else:

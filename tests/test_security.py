@@ -372,3 +372,72 @@ def test_reading_stops_one_byte_past_the_limit(tmp_path: Path, monkeypatch: pyte
     with pytest.raises(DocumentError, match="too large"):
         documents.load_document(big)
     assert sum(read) <= 1001
+
+
+# --- 4. symbolic links ---------------------------------------------------------------------------
+
+SECRET = "Rahasia (Kunci 2020).\n\n## Daftar Pustaka\n\n- Kunci. 2020. *Isi Rahasia Di Luar Folder*. Jakarta.\n"
+
+
+def test_symlinks_out_of_the_audited_folder_are_reported_and_not_read(tmp_path: Path) -> None:
+    """A file link and a folder link leading outside the audited folder get a problem line; nothing is read."""
+    from auditor.audit import collect_paths
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text(SECRET, encoding="utf-8")
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "paper.md").write_text(GOOD_DOC, encoding="utf-8")
+    (docs / "passwd.md").symlink_to(outside / "secret.md")
+    (docs / "sub" / "same.md").symlink_to(docs / "paper.md")  # inside the folder: fine
+    (docs / "escape").symlink_to(outside, target_is_directory=True)
+    (docs / "sub" / "loop").symlink_to(docs, target_is_directory=True)  # a loop: never followed
+    files, problems = collect_paths([str(docs)])
+    assert [f.name for f in files] == ["paper.md"]  # same.md leads to paper.md: one document
+    assert f"{docs / 'passwd.md'}: a symbolic link to a file outside {docs}; not read" in problems
+    assert f"{docs / 'escape'}: a symbolic link to a folder outside {docs}; not followed" in problems
+    assert not any("loop" in p for p in problems)
+
+
+def test_symlink_given_by_name_that_leads_out_is_an_error_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`auditor audit docs/*.md` with a link to a file outside gives `Error:` for it; its text is not stored."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text(SECRET, encoding="utf-8")
+    work = tmp_path / "work"
+    docs = work / "docs"
+    docs.mkdir(parents=True)
+    (docs / "paper.md").write_text(GOOD_DOC, encoding="utf-8")
+    (docs / "evil.md").symlink_to(outside / "secret.md")
+    monkeypatch.chdir(work)
+    result = CliRunner().invoke(cli, ["audit", "docs/evil.md", "docs/paper.md", "--db", str(tmp_path / "a.db"),
+                                      "--no-html", "--fail-on", "never"])
+    assert result.exit_code == 0, result.output
+    assert "Error: docs/evil.md: a symbolic link to a file outside its folder; not read" in result.stderr
+    from auditor.store import open_db
+
+    texts = " ".join(r["text"] or "" for r in open_db(tmp_path / "a.db").query("select text from documents"))
+    assert "Rahasia" not in texts and "Realisme" in texts
+
+
+def test_report_files_replace_symlinks_instead_of_writing_through_them(tmp_path: Path) -> None:
+    """index.html, document pages, static files and -o are replaced: a planted symlink's target is untouched."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "paper.md").write_text(GOOD_DOC, encoding="utf-8")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n", encoding="utf-8")
+    reports = tmp_path / "reports"
+    (reports / "documents").mkdir(parents=True)
+    (reports / "static").mkdir()
+    planted = [reports / "index.html", reports / "documents" / "paper.html", reports / "static" / "report.css",
+               tmp_path / "out.json"]
+    for link in planted:
+        link.symlink_to(victim)
+    result = CliRunner().invoke(cli, ["audit", str(docs), "--db", str(tmp_path / "a.db"), "--html", str(reports),
+                                      "--format", "json", "-o", str(tmp_path / "out.json"), "--fail-on", "never"])
+    assert result.exit_code == 0, result.output
+    assert victim.read_text(encoding="utf-8") == "precious\n"
+    for path in planted:
+        assert not path.is_symlink() and path.stat().st_size > 0
