@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -12,7 +13,7 @@ from auditor import __version__, safewrite
 from auditor.audit import audit_paths
 from auditor.config import Settings, discover_settings, expand_rules, load_settings, parse_duration
 from auditor.errors import AuditorError
-from auditor.terminal import clean
+from auditor.terminal import clean, clean_line, use_colour
 from auditor.userregex import check_remap
 
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
@@ -70,10 +71,10 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
     db = open_db(db_path)  # fail early, before any work, when the database is unusable
     result = audit_paths(paths, settings, today=today)
     for problem in result.problems:
-        click.echo(f"Error: {problem}", err=True)
+        click.echo(f"Error: {clean_line(problem)}", err=True)
     for d in result.documents:
         if d.error:
-            click.echo(f"Error: {d.error}", err=True)
+            click.echo(f"Error: {clean_line(d.error)}", err=True)
     if not result.readable:
         click.echo("Error: no document could be read; nothing was audited.", err=True)
         return 2
@@ -94,17 +95,18 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
     text = out.render(fmt, db, ids.run_id, changes=changes, quiet=quiet, link_summary=link_summary)
     if output:
         Path(output).parent.mkdir(parents=True, exist_ok=True)
-        safewrite.write_text(output, text)
-        if fmt == "text":
-            click.echo(text, nl=False)
-    else:
+        safewrite.write_text(output, text)  # never coloured
+    if fmt == "text" or not output:
+        if fmt == "text" and use_colour(sys.stdout):
+            text = out.render(fmt, db, ids.run_id, changes=changes, quiet=quiet, link_summary=link_summary,
+                              colour=True)
         click.echo(text, nl=False)
     if html_dir:
         from auditor.report import render_html
 
         index = render_html(db, ids.run_id, Path(html_dir))
         if fmt == "text" and not quiet:
-            click.echo(f"HTML report: {index}")
+            click.echo(f"HTML report: {clean_line(index)}")
     severities = [f.severity.value for d in result.readable for f in d.findings if not f.suppressed]
     return exit_code(severities, settings.fail_on)
 

@@ -441,3 +441,68 @@ def test_report_files_replace_symlinks_instead_of_writing_through_them(tmp_path:
     assert victim.read_text(encoding="utf-8") == "precious\n"
     for path in planted:
         assert not path.is_symlink() and path.stat().st_size > 0
+
+
+# --- 3. terminal and files -----------------------------------------------------------------------
+
+HOSTILE = ("Realisme (Ford 2009).\n\n## Daftar Pustaka\n\n- Ford, Arthur P. 2009. *Denting The Hub*. Alabama.\n"
+           "- Kitchen\x1b]0;owned\x07\x1b[8m\u009b2J\u202e, Nicholas. 2010. *Systemic Pressures*. London.\n")
+RAW_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]")
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    """A folder holding a document whose file name and reference list carry ESC, OSC, CSI and C1 sequences."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "pa\x1b[31mper.md").write_text(HOSTILE, encoding="utf-8")
+    (folder / "bro\x1b]0;x\x07ken.md").write_bytes(b"\x00\x01binary")
+    return folder
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_control_characters_from_documents_never_reach_the_terminal(hostile: Path, tmp_path: Path, fmt: str) -> None:
+    """ESC/OSC/CSI/C1 characters from file names and document text are escaped (shown as \\x1b) in every format."""
+    result = CliRunner().invoke(cli, ["audit", str(hostile), "--db", str(tmp_path / "a.db"), "--no-html",
+                                      "--format", fmt, "--fail-on", "never"], color=True)
+    assert result.exit_code == 0, result.output
+    assert not RAW_CONTROLS.search(result.stdout) and not RAW_CONTROLS.search(result.stderr)
+    assert "\\x1b[31m" in result.stdout or "\\u001b[31m" in result.stdout
+    assert "Error: " in result.stderr and "bro\\x1b]0;x\\x07ken.md" in result.stderr
+
+
+def test_no_colour_in_files_or_pipes(hostile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal the text is coloured, but the -o file never is; NO_COLOR or a pipe turns colour off."""
+    from auditor import commands, terminal
+
+    monkeypatch.setattr(commands, "use_colour", lambda stream: True)  # as if stdout were a terminal
+    out = tmp_path / "out.txt"
+    result = CliRunner().invoke(cli, ["audit", str(hostile), "--db", str(tmp_path / "a.db"), "--no-html",
+                                      "-o", str(out), "--fail-on", "never"], color=True)
+    assert "\x1b[1m" in result.stdout  # bold document header on the terminal
+    written = out.read_text(encoding="utf-8")
+    assert "\x1b" not in written and "\\x1b[31m" in written
+
+    class Tty:
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    with open(out, encoding="utf-8") as file:
+        assert not terminal.use_colour(file)  # a file (like a pipe) is not a terminal
+    assert terminal.use_colour(Tty())  # type: ignore[arg-type]
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not terminal.use_colour(Tty())  # type: ignore[arg-type]
+
+
+def test_links_output_escapes_urls_and_details(tmp_path: Path) -> None:
+    """`auditor links` shows a stored URL with control characters escaped."""
+    from auditor.store import open_db
+
+    db = open_db(tmp_path / "l.db")
+    url = "http://127.0.0.1:9/\x1b]0;owned\x07gone"
+    db.table("links").insert({"url": url, "outcome": "ok", "checked_at": "2026-01-01T00:00:00Z",
+                              "consecutive_failures": 0})
+    result = CliRunner().invoke(cli, ["links", "--db", str(tmp_path / "l.db"), "--allow-private"], color=True)
+    assert "changed: http://127.0.0.1:9/\\x1b]0;owned\\x07gone" in result.stdout
+    assert not RAW_CONTROLS.search(result.stdout)

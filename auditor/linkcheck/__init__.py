@@ -34,6 +34,7 @@ from auditor.linkcheck.scheduler import Task, check_all, check_all_processes
 from auditor.model import Entry, Finding, PartialDate
 from auditor.parsing.text import name_key
 from auditor.parsing.urls import url_problem
+from auditor.terminal import clean_line
 
 OUTCOMES = ("ok", "redirected", "dead", "soft-404", "blocked", "timeout", "error", "skipped")
 FAILURES = {"dead", "soft-404", "timeout", "error"}
@@ -401,11 +402,12 @@ def recheck_links(db: sqlite_utils.Database, settings: Settings, *, older_than: 
         click.echo(f"{len(due)} URL(s) due for a check (older than {older_than or settings.links.older_than}); "
                    f"{total - len(due)} still fresh.")
         click.echo(run.summary())
+        # URLs and details come from documents and servers: shown with control characters escaped.
         for url, old, new in died:
-            click.echo(f"  died: {url} ({old or 'new'} → {new}: {run.records[url].detail})")
+            click.echo(f"  died: {clean_line(url)} ({old or 'new'} → {new}: {clean_line(run.records[url].detail)})")
         for url, old, new in recovered:
-            click.echo(f"  recovered: {url} ({old} → {new})")
+            click.echo(f"  recovered: {clean_line(url)} ({old} → {new})")
         for url, old, new in changes:
             if (url, old, new) not in died and (url, old, new) not in recovered and old and old != new:
-                click.echo(f"  changed: {url} ({old} → {new})")
+                click.echo(f"  changed: {clean_line(url)} ({old} → {new})")
     return 1 if died else 0
