@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -48,7 +49,7 @@ def connects(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     seen: list[object] = []
     original = socket.socket.connect
 
-    def recording(self: socket.socket, address: object) -> None:
+    def recording(self: socket.socket, address: Any) -> None:
         seen.append(address)
         return original(self, address)
 
@@ -77,9 +78,10 @@ def test_global_addresses_are_public(address: str) -> None:
     assert not is_private(address)
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "[::1]", "[::ffff:127.0.0.1]", "100.64.0.1", "0.0.0.0"])
+@pytest.mark.parametrize("host", ["127.0.0.1", "[::1]", "[::ffff:127.0.0.1]", "100.64.0.1", "0.0.0.0",
+                                  "2130706433", "0x7f.1", "[64:ff9b::a9fe:a9fe]"])
 def test_literal_private_ip_is_skipped_without_connecting(host: str, connects: list[object]) -> None:
-    """A URL whose host is a private IP literal is skipped and no socket connects anywhere."""
+    """A URL whose host is a private IP, also in decimal, hex or NAT64 form, is skipped without any connection."""
     f = fetch(f"http://{host}:{closed_port()}/x", Policy(timeout=1, deadline=2))
     assert f.error_kind == "private" and classify(f).outcome == "skipped"
     assert connects == []
@@ -357,7 +359,11 @@ def test_reading_stops_one_byte_past_the_limit(tmp_path: Path, monkeypatch: pyte
 
     read: list[int] = []
     real_read = os.read
-    monkeypatch.setattr(documents.os, "read", lambda fd, n: read.append(n) or real_read(fd, n))
+    def counting(fd: int, n: int) -> bytes:
+        read.append(n)
+        return real_read(fd, n)
+
+    monkeypatch.setattr(documents.os, "read", counting)
     monkeypatch.setattr(documents, "MAX_BYTES", 1000)
     big = tmp_path / "big.txt"
     big.write_bytes(b"kata " * 2000)
