@@ -7,6 +7,7 @@ CLI's `audit` command calls.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,49 @@ from auditor.store import DocumentResult
 META_FILES = ("readme", "license", "licence", "changelog", "contributing", "copying", "notice")
 
 
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _expand_folder(folder: Path, problems: list[str]) -> list[Path]:
+    """The documents under folder, walking without following symbolic links to folders.
+
+    A file reached through a symbolic link is read only when the link leads to a file inside the
+    folder: a manuscript folder may not make the tool read /etc/passwd or a key file and store its text.
+    """
+    root = folder.resolve()
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for d in dirnames:
+            link = here / d
+            if link.is_symlink() and not _inside(link.resolve(), root):
+                problems.append(f"{link}: a symbolic link to a folder outside {folder}; not followed")
+        for name in filenames:
+            f = here / name
+            if name.startswith(".") or f.suffix.lower() not in FORMATS or not f.suffix:
+                continue
+            if f.stem.lower().startswith(META_FILES):
+                continue
+            if f.is_symlink() and not _inside(f.resolve(), root):
+                problems.append(f"{f}: a symbolic link to a file outside {folder}; not read")
+                continue
+            if f.is_file():
+                found.append(f)
+    return sorted(found)
+
+
+def _outside_link(p: Path) -> bool:
+    """Whether a file given by name is a symbolic link leading out of its folder (and out of the cwd)."""
+    if not p.is_symlink():
+        return False
+    target = p.resolve()
+    folder = p.absolute().parent.resolve()
+    cwd = Path.cwd().resolve()
+    return not (_inside(target, folder) or (_inside(folder, cwd) and _inside(target, cwd)))
+
+
 def collect_paths(paths: list[str]) -> tuple[list[Path], list[str]]:
     """Expand folders into the documents they hold; return the files and messages for bad paths."""
     files: list[Path] = []
@@ -29,15 +73,12 @@ def collect_paths(paths: list[str]) -> tuple[list[Path], list[str]]:
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found = sorted(
-                f for f in p.rglob("*")
-                if f.is_file() and f.suffix.lower() in FORMATS and f.suffix
-                and not any(part.startswith(".") for part in f.relative_to(p).parts)
-                and not f.stem.lower().startswith(META_FILES)
-            )
+            found = _expand_folder(p, problems)
             if not found:
                 problems.append(f"{p}: no documents found (looked for {', '.join(s for s in FORMATS if s)})")
             files.extend(found)
+        elif _outside_link(p):
+            problems.append(f"{p}: a symbolic link to a file outside its folder; not read")
         elif p.exists():
             files.append(p)
         else:

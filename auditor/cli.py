@@ -13,6 +13,7 @@ import click
 
 from auditor import __version__
 from auditor.errors import AuditorError
+from auditor.terminal import clean, clean_line
 
 DEFAULT_DB = "reports/audit.db"
 DEFAULT_DOCS = "references"
@@ -25,21 +26,21 @@ class AuditorGroup(click.Group):
         try:
             return super().invoke(ctx)
         except AuditorError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {clean(exc)}", err=True)
             ctx.exit(2)
         except KeyboardInterrupt:
             click.echo("Interrupted; nothing of this run was stored.", err=True)
             ctx.exit(130)
         except OSError as exc:
-            where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
-            click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
+            where = f" ({clean_line(exc.filename)})" if getattr(exc, "filename", None) else ""
+            click.echo(f"Error: {clean(exc.strerror or exc)}{where}", err=True)
             ctx.exit(2)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as exc:  # a bug: say so plainly, without a traceback (AUDITOR_DEBUG=1 shows it)
             if os.environ.get("AUDITOR_DEBUG"):
                 raise
-            click.echo(f"Error: internal error {type(exc).__name__}: {exc}. Please report it "
+            click.echo(f"Error: internal error {type(exc).__name__}: {clean(exc)}. Please report it "
                        f"(run with AUDITOR_DEBUG=1 for the details).", err=True)
             ctx.exit(2)
 
@@ -114,7 +115,7 @@ def report(db_path: str, out_dir: str, run_id: int | None) -> None:
     from auditor.commands import render_report
 
     index = render_report(db_path, out_dir, run_id)
-    click.echo(f"Report written to {index}")
+    click.echo(f"Report written to {clean_line(index)}")
 
 
 @cli.command()

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 
 import click
 
-from auditor import __version__
+from auditor import __version__, safewrite
 from auditor.audit import audit_paths
-from auditor.config import Settings, check_pattern, expand_rules, find_config, load_settings
+from auditor.config import Settings, discover_settings, expand_rules, load_settings, parse_duration
 from auditor.errors import AuditorError
+from auditor.terminal import clean, clean_line, use_colour
+from auditor.userregex import check_remap
 
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
 
@@ -30,8 +33,9 @@ def resolve_settings(paths: list[str], config_path: str | None, select: list[str
         settings = load_settings(Path(config_path))
     else:
         start = Path(paths[0]) if paths else Path.cwd()
-        found = find_config(start if start.exists() else Path.cwd())
-        settings = load_settings(found)
+        settings, notes = discover_settings(start if start.exists() else Path.cwd())
+        for note in notes:
+            click.echo(clean(note), err=True)
     if select:
         settings.select = _split(select)
         expand_rules(settings.select, "--select")
@@ -61,16 +65,16 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
     from auditor.store import open_db, previous_run_id, save_run
 
     settings = resolve_settings(paths, config_path, select, ignore, fail_on)
-    for pattern, _ in remap or []:
-        check_pattern(pattern, "--remap")
+    for pattern, replacement in remap or []:
+        check_remap(pattern, replacement, "--remap")
     fmt = fmt or settings.format
     db = open_db(db_path)  # fail early, before any work, when the database is unusable
     result = audit_paths(paths, settings, today=today, manuscript=manuscript)
     for problem in result.problems:
-        click.echo(f"Error: {problem}", err=True)
+        click.echo(f"Error: {clean_line(problem)}", err=True)
     for d in result.documents:
         if d.error:
-            click.echo(f"Error: {d.error}", err=True)
+            click.echo(f"Error: {clean_line(d.error)}", err=True)
     if not result.readable:
         click.echo("Error: no document could be read; nothing was audited.", err=True)
         return 2
@@ -91,17 +95,18 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
     text = out.render(fmt, db, ids.run_id, changes=changes, quiet=quiet, link_summary=link_summary)
     if output:
         Path(output).parent.mkdir(parents=True, exist_ok=True)
-        Path(output).write_text(text, encoding="utf-8")
-        if fmt == "text":
-            click.echo(text, nl=False)
-    else:
+        safewrite.write_text(output, text)  # never coloured
+    if fmt == "text" or not output:
+        if fmt == "text" and use_colour(sys.stdout):
+            text = out.render(fmt, db, ids.run_id, changes=changes, quiet=quiet, link_summary=link_summary,
+                              colour=True)
         click.echo(text, nl=False)
     if html_dir:
         from auditor.report import render_html
 
         index = render_html(db, ids.run_id, Path(html_dir))
         if fmt == "text" and not quiet:
-            click.echo(f"HTML report: {index}")
+            click.echo(f"HTML report: {clean_line(index)}")
     severities = [f.severity.value for d in result.readable for f in d.findings if not f.suppressed]
     return exit_code(severities, settings.fail_on)
 
@@ -177,10 +182,17 @@ def run_links(db_path: str, *, older_than: str | None, fmt: str, archive: bool, 
               remap: list[tuple[str, str]], config_path: str | None, now: dt.datetime | None = None) -> int:
     from auditor.linkcheck import recheck_links
 
-    for pattern, _ in remap:
-        check_pattern(pattern, "--remap")
+    for pattern, replacement in remap:
+        check_remap(pattern, replacement, "--remap")
+    if older_than is not None:
+        parse_duration(older_than, "--older-than")
     db = _existing_db(db_path, "run 'auditor audit --check-links' first")
-    settings = load_settings(Path(config_path)) if config_path else load_settings(find_config(Path(db_path)))
+    if config_path:
+        settings = load_settings(Path(config_path))
+    else:
+        settings, notes = discover_settings(Path(db_path))
+        for note in notes:
+            click.echo(clean(note), err=True)
     return recheck_links(db, settings, older_than=older_than, fmt=fmt, archive=archive,
                          allow_private=allow_private, remap=remap, now=now)
 

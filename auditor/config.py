@@ -23,7 +23,9 @@ Unknown keys, rule names and values are errors that say what is wrong.
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -32,9 +34,10 @@ from typing import Any
 
 from auditor.errors import ConfigError
 from auditor.model import Severity
+from auditor.userregex import check_remap, compile_pattern
 
 TOP_KEYS = {"select", "ignore", "severity", "per-path-ignores", "fail-on", "links", "format", "manuscripts"}
-LINK_KEYS = {
+LINK_KEYS: dict[str, type | tuple[type, ...]] = {
     "exclude": list, "per-host": int, "concurrency": int, "timeout": (int, float), "deadline": (int, float),
     "max-bytes": int, "max-redirects": int, "retries": int, "cache-age": str, "older-than": str,
     "allow-private": bool, "remap": list, "archive-url": str, "user-agent": str, "head": bool,
@@ -144,11 +147,53 @@ def find_config(start: Path) -> Path | None:
         if project.is_file():
             try:
                 data = tomllib.loads(project.read_text(encoding="utf-8"))
-            except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
+            except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError, RecursionError):
                 continue
             if "auditor" in data.get("tool", {}):
                 return project
     return None
+
+
+# Keys that change where the tool connects. A configuration file that is not the user's own (found
+# by walking up from the documents to a folder below or beside the working directory, i.e. shipped
+# with the documents) cannot set them: a pull request must not be able to make a CI job fetch
+# 127.0.0.1 or send every URL to a server of its choosing.
+TRUSTED_ONLY = ("allow-private", "remap", "archive-url")
+
+
+def is_trusted_location(path: Path, cwd: Path | None = None) -> bool:
+    """Whether a configuration file found by walking up lies in the working directory or above it."""
+    folder = path.resolve().parent
+    here = (cwd or Path.cwd()).resolve()
+    return here == folder or folder in here.parents
+
+
+def distrust(settings: Settings) -> list[str]:
+    """Reset the TRUSTED_ONLY keys of settings from an untrusted file; return one warning per key it had set."""
+    default = LinkSettings()
+    warnings = []
+    for key in TRUSTED_ONLY:
+        attr = key.replace("-", "_")
+        if getattr(settings.links, attr) != getattr(default, attr):
+            setattr(settings.links, attr, getattr(default, attr))
+            warnings.append(f"Warning: {settings.source}: links.{key} ignored: a configuration found among the "
+                            f"documents cannot set it (use --config or the command line)")
+    return warnings
+
+
+def discover_settings(start: Path, cwd: Path | None = None) -> tuple[Settings, list[str]]:
+    """Settings from the configuration found by walking up from start, and what to say about it on stderr.
+
+    A file at or above the working directory is the user's; one below it or elsewhere came with the
+    documents: it is used (and said so), but the TRUSTED_ONLY keys are ignored with a warning.
+    """
+    found = find_config(start)
+    settings = load_settings(found)
+    if found is None or is_trusted_location(found, cwd):
+        return settings, []
+    note = f"Note: using the configuration {found}, found among the documents (not at or above the working directory)"
+    notes = [note]
+    return settings, notes + distrust(settings)
 
 
 def load_settings(path: Path | None) -> Settings:
@@ -161,6 +206,10 @@ def load_settings(path: Path | None) -> Settings:
         raise ConfigError(f"{path}: no such configuration file") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML (nested too deeply)") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a configuration file") from None
     table = data.get("tool", {}).get("auditor") if path.name == "pyproject.toml" else data.get("tool", {}).get(
         "auditor", data)
     if table is None:
@@ -242,10 +291,11 @@ def parse_links(table: Any, where: str) -> LinkSettings:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
                           f"known keys are {', '.join(sorted(LINK_KEYS))}")
     links = LinkSettings()
-    for key, value in table.items():
+    for key, raw in table.items():
         kind = LINK_KEYS[key]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise ConfigError(f"{where}.{key}: expected {getattr(kind, '__name__', 'a number')}, got {value!r}")
+        if not isinstance(raw, kind) or (kind is int and isinstance(raw, bool)):
+            raise ConfigError(f"{where}.{key}: expected {getattr(kind, '__name__', 'a number')}, got {raw!r}")
+        value: Any = raw
         if key == "remap":
             pairs = []
             for item in value:
@@ -255,21 +305,72 @@ def parse_links(table: Any, where: str) -> LinkSettings:
             value = pairs
         if key in ("exclude",):
             value = _str_list(value, f"{where}.{key}")
-        if key in ("exclude", "remap"):
-            for pattern in (value if key == "exclude" else [p for p, _ in value]):
+        if key == "exclude":
+            for pattern in value:
                 check_pattern(pattern, f"{where}.{key}")
-        if key in ("per-host", "concurrency", "max-redirects", "max-bytes") and value < 1:
-            raise ConfigError(f"{where}.{key}: must be at least 1")
+        if key == "remap":
+            for pattern, replacement in value:
+                check_remap(pattern, replacement, f"{where}.{key}")
+        if key in INT_RANGES:
+            low, high = INT_RANGES[key]
+            if not low <= value <= high:
+                raise ConfigError(f"{where}.{key}: must be between {low} and {high}, got {value}")
+        if key in ("timeout", "deadline"):
+            value = check_seconds(value, f"{where}.{key}")
+        if key in ("cache-age", "older-than"):
+            parse_duration(value, f"{where}.{key}")
+        if key == "user-agent":
+            check_header_value(value, f"{where}.{key}")
+        if key == "archive-url" and not re.match(r"https?://[^\s/?#]+", value, re.IGNORECASE):
+            raise ConfigError(f"{where}.{key}: expected an http(s) URL, got {value!r}")
         setattr(links, key.replace("-", "_"), value)
     return links
 
 
-def check_pattern(pattern: str, where: str) -> None:
-    """A regular expression from the user compiles, or a ConfigError says why."""
+# Bounds of the integer link settings: below the low end nothing works, above the high end a number
+# is a typo that would start that many threads or follow that many hops.
+INT_RANGES = {"per-host": (1, 64), "concurrency": (1, 1024), "max-redirects": (0, 100), "retries": (0, 10),
+              "max-bytes": (1, 1 << 30)}
+MAX_SECONDS = 86_400.0
+MAX_DURATION = dt.timedelta(days=36_525)  # a hundred years
+DURATION = re.compile(r"\s*(\d{1,12}(?:\.\d{1,9})?)\s*([dhms]?)\s*")
+UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
+def check_seconds(value: float, where: str) -> float:
+    """A timeout in seconds: finite, above zero and at most a day."""
+    if not math.isfinite(value) or not 0 < value <= MAX_SECONDS:
+        raise ConfigError(f"{where}: expected a number of seconds above 0 and at most {MAX_SECONDS:g}, "
+                          f"got {value!r}")
+    return float(value)
+
+
+def parse_duration(text: str, where: str = "duration") -> dt.timedelta:
+    """"7d", "12h", "30m", "90s" or a number of days, at most a hundred years; else a ConfigError."""
+    m = DURATION.fullmatch(str(text))
+    if not m:
+        raise ConfigError(f"{where}: '{text}' is not a duration; use e.g. 7d, 12h, 30m")
+    value, unit = float(m.group(1)), m.group(2) or "d"
     try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise ConfigError(f"{where}: '{pattern}' is not a valid regular expression ({exc})") from None
+        duration = dt.timedelta(**{UNITS[unit]: value})
+    except OverflowError:
+        duration = MAX_DURATION + MAX_DURATION
+    if duration > MAX_DURATION:
+        raise ConfigError(f"{where}: '{text}' is longer than a hundred years")
+    return duration
+
+
+def check_header_value(value: str, where: str) -> None:
+    """A value sent as an HTTP header: printable, no line breaks or other control characters."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value) or not value.strip():
+        raise ConfigError(f"{where}: must be one line of printable text without control characters")
+    if len(value) > 512:
+        raise ConfigError(f"{where}: longer than 512 characters")
+
+
+def check_pattern(pattern: str, where: str) -> None:
+    """A regular expression from the user compiles (with RE2: linear time), or a ConfigError says why."""
+    compile_pattern(pattern, where)
 
 
 def _str_list(value: Any, where: str) -> list[str]:

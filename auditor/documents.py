@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from pathlib import Path
 
 from auditor.errors import DocumentError, UnsupportedFormatError
@@ -42,15 +44,60 @@ def load_document(path: str | Path) -> Document:
         raise UnsupportedFormatError(
             f"{p}: unsupported format '{p.suffix}' (the auditor reads {', '.join(supported_suffixes())})"
         )
+    data = read_regular_file(p, MAX_BYTES)
+    return document_from_bytes(str(p), data, fmt)
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def read_regular_file(p: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most limit bytes; a DocumentError for anything else.
+
+    The file is checked with stat before it is opened (a FIFO would block the open, /dev/zero never
+    ends), opened without blocking and checked again on the open descriptor (it may have been swapped
+    in between), and at most limit + 1 bytes are read whatever its size claims (files under /proc say 0).
+    """
     try:
-        data = p.read_bytes()
+        before = os.stat(p)
     except FileNotFoundError:
         raise DocumentError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise DocumentError(f"{p}: is a directory") from None
     except OSError as exc:
         raise DocumentError(f"{p}: cannot be read ({exc.strerror or exc})") from None
-    return document_from_bytes(str(p), data, fmt)
+    if not stat.S_ISREG(before.st_mode):
+        raise DocumentError(f"{p}: is {_kind(before.st_mode)}, not a regular file; not read")
+    if before.st_size > limit:
+        raise DocumentError(f"{p}: too large ({before.st_size} bytes; the limit is {limit})")
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise DocumentError(f"{p}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise DocumentError(f"{p}: is {_kind(mode)}, not a regular file; not read")
+        chunks: list[bytes] = []
+        remaining = limit + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        data = b"".join(chunks)
+    except OSError as exc:
+        raise DocumentError(f"{p}: cannot be read ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise DocumentError(f"{p}: too large (more than {limit} bytes)")
+    return data
 
 
 def document_from_bytes(path: str, data: bytes, fmt: str) -> Document:

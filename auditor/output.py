@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import click
 import sqlite_utils
 
 from auditor import HOMEPAGE, __version__
+from auditor.terminal import clean, clean_line
 
 JSON_SCHEMA_VERSION = "1.1"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -29,18 +31,36 @@ def _findings(db: sqlite_utils.Database, document_id: int) -> list[dict[str, Any
 
 
 def render(fmt: str, db: sqlite_utils.Database, run_id: int, *, changes: Changes | None = None,
-           quiet: bool = False, link_summary: str | None = None) -> str:
+           quiet: bool = False, link_summary: str | None = None, colour: bool = False) -> str:
+    """The run in a format; colour (text only) is for a terminal, never for a file or a pipe."""
     if fmt == "json":
-        return json.dumps(as_json(db, run_id, changes), indent=2, ensure_ascii=False) + "\n"
+        return dumps(as_json(db, run_id, changes)) + "\n"
     if fmt == "sarif":
-        return json.dumps(as_sarif(db, run_id), indent=2, ensure_ascii=False) + "\n"
+        return dumps(as_sarif(db, run_id)) + "\n"
     if fmt == "github":
         return as_github(db, run_id)
-    return as_text(db, run_id, changes, quiet, link_summary)
+    return as_text(db, run_id, changes, quiet, link_summary, colour=colour)
+
+
+# JSON escapes C0 controls itself; these it leaves raw with ensure_ascii=False. They can only occur
+# inside strings, where the \u escape is the same data: C1 controls (0x9b is a CSI on some
+# terminals), DEL and the bidirectional overrides.
+_JSON_RAW_CONTROLS = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def dumps(data: Any) -> str:
+    """JSON text, readable (non-ASCII letters kept) but with no raw control character in it."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _JSON_RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def as_text(db: sqlite_utils.Database, run_id: int, changes: Changes | None, quiet: bool,
-            link_summary: str | None) -> str:
+            link_summary: str | None, colour: bool = False) -> str:
+    """Findings grouped by document; every piece of document text escaped, styles only with colour."""
+
+    def style(text: str, **how: Any) -> str:
+        return click.style(text, **how) if colour else text
+
     lines: list[str] = []
     totals = {"error": 0, "warning": 0, "info": 0}
     docs = _documents(db, run_id)
@@ -52,31 +72,32 @@ def as_text(db: sqlite_utils.Database, run_id: int, changes: Changes | None, qui
             totals[f["severity"]] += 1
         counts = ", ".join(f"{d[k]} {label}" for k, label in
                            (("errors", "errors"), ("warnings", "warnings"), ("infos", "info")))
-        header = (f"{d['path']}: {d['entries_count']} entries, {d['citations_count']} citations, "
+        header = (f"{clean_line(d['path'])}: {d['entries_count']} entries, {d['citations_count']} citations, "
                   f"findings: {counts}")
-        lines.append(click.style(header, bold=True))
+        lines.append(style(header, bold=True))
         if quiet:
             continue
         for f in findings:
-            where = f"{d['path']}:{f['line']}" if f["line"] else d["path"]
+            path = clean_line(d["path"])
+            where = f"{path}:{f['line']}" if f["line"] else path
             if f["line"] and f["column"]:
                 where += f":{f['column']}"
-            sev = click.style(f"{f['severity']:<7}", fg=COLOURS[f["severity"]])
-            lines.append(f"  {where}: {sev} {f['rule']}: {f['message']}")
+            sev = style(f"{f['severity']:<7}", fg=COLOURS[f["severity"]])
+            lines.append(f"  {where}: {sev} {f['rule']}: {clean_line(f['message'])}")
             if f["suggestion"]:
-                lines.append(f"      fix: {f['suggestion']}")
+                lines.append(f"      fix: {clean_line(f['suggestion'])}")
     readable = sum(1 for d in docs if not d["error"])
     lines.append(f"{readable} document(s) audited: {totals['error']} errors, {totals['warning']} warnings, "
                  f"{totals['info']} info (run {run_id})")
     if link_summary:
-        lines.append(link_summary)
+        lines.append(clean_line(link_summary))
     if changes is not None:
         lines.append(f"Since run {changes.old_run}: {len(changes.new)} new, {len(changes.fixed)} fixed")
         if not quiet:
             for f in changes.new[:50]:
-                lines.append(f"  + {f['path']}:{f['line'] or ''} {f['rule']}: {f['message']}")
+                lines.append(f"  + {_change_line(f)}")
             for f in changes.fixed[:50]:
-                lines.append(f"  - {f['path']}:{f['line'] or ''} {f['rule']}: {f['message']}")
+                lines.append(f"  - {_change_line(f)}")
     return "\n".join(lines) + "\n"
 
 
@@ -157,8 +178,14 @@ def as_sarif(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
     }
 
 
+def _change_line(f: dict[str, Any], severity: bool = False) -> str:
+    sev = f"{f['severity']} " if severity else ""
+    return f"{clean_line(f['path'])}:{f['line'] or ''} {sev}{f['rule']}: {clean_line(f['message'])}"
+
+
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # Control characters other than line breaks are shown escaped: a CI log renders ANSI sequences.
+    return clean(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:
@@ -226,12 +253,11 @@ def format_changes(changes: Changes, fmt: str) -> str:
         def row(r: dict[str, Any]) -> dict[str, Any]:
             return {k: r[k] for k in ("path", "rule", "severity", "line", "message", "fingerprint")}
 
-        return json.dumps({"old_run": changes.old_run, "new_run": changes.new_run,
-                           "new": [row(r) for r in changes.new], "fixed": [row(r) for r in changes.fixed]},
-                          indent=2, ensure_ascii=False)
+        return dumps({"old_run": changes.old_run, "new_run": changes.new_run,
+                      "new": [row(r) for r in changes.new], "fixed": [row(r) for r in changes.fixed]})
     lines = [f"Run {changes.old_run} → run {changes.new_run}: {len(changes.new)} new, {len(changes.fixed)} fixed"]
     for r in changes.new:
-        lines.append(f"  + {r['path']}:{r['line'] or ''} {r['severity']} {r['rule']}: {r['message']}")
+        lines.append(f"  + {_change_line(r, severity=True)}")
     for r in changes.fixed:
-        lines.append(f"  - {r['path']}:{r['line'] or ''} {r['severity']} {r['rule']}: {r['message']}")
+        lines.append(f"  - {_change_line(r, severity=True)}")
     return "\n".join(lines)

@@ -175,18 +175,18 @@ def test_configuration_round_trip(tmp_path: Path) -> None:
     write(docs, "paper.md", WARN_ONLY)
     write(docs, "skip-me.md", ERROR)
     result = invoke("audit", str(docs), "--db", str(tmp_path / "a.db"), "--no-html", "--format", "json")
-    data = {Path(d["path"]).name: d for d in json.loads(result.output)["documents"]}
+    data = {Path(d["path"]).name: d for d in json.loads(result.stdout)["documents"]}
     uncited = [f for f in data["paper.md"]["findings"] if f["rule"] == "uncited-entry"]
     assert uncited and uncited[0]["severity"] == "info"
     assert not [f for f in data["skip-me.md"]["findings"] if f["rule"] == "unresolved-citation"]
     assert result.exit_code == 0  # only info findings remain, and fail-on is warning
     result = invoke("audit", str(docs), "--db", str(tmp_path / "a.db"), "--no-html", "--select", "entries,citations",
                     "--format", "json")
-    rules = {f["rule"] for d in json.loads(result.output)["documents"] for f in d["findings"]}
+    rules = {f["rule"] for d in json.loads(result.stdout)["documents"] for f in d["findings"]}
     assert rules == {"uncited-entry"}
     result = invoke("audit", str(docs), "--db", str(tmp_path / "a.db"), "--no-html", "--select", "citations",
                     "--ignore", "uncited-entry", "--format", "json")
-    assert all(not d["findings"] for d in json.loads(result.output)["documents"])
+    assert all(not d["findings"] for d in json.loads(result.stdout)["documents"])
 
 
 def test_inline_ignore_comment_suppresses_and_keeps_the_finding(tmp_path: Path) -> None:

@@ -266,7 +266,9 @@ def test_audit_check_links_reports_findings(server: LinkServer, tmp_path: Path) 
     (tmp_path / "auditor.toml").write_text(
         f'[tool.auditor.links]\narchive-url = "{server.base}/archive"\n', encoding="utf-8")
     db = tmp_path / "a.db"
-    result = CliRunner().invoke(cli, ["audit", str(doc), "--db", str(db), "--no-html", "--check-links",
+    # Given with --config: a file found beside the documents may not change the archive endpoint.
+    result = CliRunner().invoke(cli, ["audit", str(doc), "--config", str(tmp_path / "auditor.toml"),
+                                      "--db", str(db), "--no-html", "--check-links",
                                       "--allow-private", "--archive", "--format", "json"])
     assert result.exit_code == 1, result.output
     findings = json.loads(result.output)["documents"][0]["findings"]

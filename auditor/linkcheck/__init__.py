@@ -26,30 +26,21 @@ import click
 import sqlite_utils
 from rapidfuzz import fuzz
 
-from auditor.config import Settings
+from auditor import userregex
+from auditor.config import Settings, parse_duration
 from auditor.linkcheck.classify import PageInfo, Verdict, classify, page_info
 from auditor.linkcheck.client import Fetch, Policy, fetch
 from auditor.linkcheck.scheduler import Task, check_all, check_all_processes
 from auditor.model import Entry, Finding, PartialDate
 from auditor.parsing.text import name_key
 from auditor.parsing.urls import url_problem
+from auditor.terminal import clean_line
 
 OUTCOMES = ("ok", "redirected", "dead", "soft-404", "blocked", "timeout", "error", "skipped")
 FAILURES = {"dead", "soft-404", "timeout", "error"}
 TRANSIENT_KINDS = {"timeout", "dns", "refused", "connection", "tls", "invalid"}
 RULE_OF = {"dead": "dead-link", "soft-404": "soft-404", "error": "link-error", "timeout": "link-timeout",
            "blocked": "link-blocked", "redirected": "redirected-link"}
-
-
-def parse_duration(text: str) -> dt.timedelta:
-    """"7d", "12h", "30m", "90s" or a number of days."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dhms]?)\s*", str(text))
-    if not m:
-        from auditor.errors import ConfigError
-
-        raise ConfigError(f"'{text}' is not a duration; use e.g. 7d, 12h, 30m")
-    value, unit = float(m.group(1)), m.group(2) or "d"
-    return dt.timedelta(**{{"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}[unit]: value})
 
 
 def iso(moment: dt.datetime) -> str:
@@ -67,7 +58,7 @@ def parse_iso(text: str | None) -> dt.datetime | None:
 
 def remapped(url: str, remap: list[tuple[str, str]]) -> str:
     for pattern, replacement in remap:
-        url = re.sub(pattern, replacement, url)
+        url = userregex.substitute(pattern, replacement, url)
     return url
 
 
@@ -119,11 +110,8 @@ def _policy(settings: Settings, allow_private: bool) -> Policy:
 
 def _excluded(url: str, settings: Settings) -> str | None:
     for pattern in settings.links.exclude:
-        try:
-            if re.search(pattern, url):
-                return f"excluded by the pattern {pattern}"
-        except re.error:
-            continue
+        if userregex.search(pattern, url):  # validated when loaded; RE2 runs in linear time
+            return f"excluded by the pattern {pattern}"
     return None
 
 
@@ -144,7 +132,7 @@ def verify_urls(urls: list[str], settings: Settings, db: sqlite_utils.Database |
     now = now or dt.datetime.now(dt.timezone.utc)
     remap = list(settings.links.remap) + list(remap or [])
     run = LinkRun()
-    cache_age = parse_duration(settings.links.cache_age)
+    cache_age = parse_duration(settings.links.cache_age, "links.cache-age")
     cached_rows = {}
     if db is not None and use_cache and "links" in db.table_names():
         cached_rows = {r["url"]: r for r in db.query("select * from links")}
@@ -386,7 +374,7 @@ def recheck_links(db: sqlite_utils.Database, settings: Settings, *, older_than: 
                   now: dt.datetime | None = None) -> int:
     """Re-check stored URLs whose last check is older than `older_than`; exit 1 when one died."""
     now = now or dt.datetime.now(dt.timezone.utc)
-    age = parse_duration(older_than or settings.links.older_than)
+    age = parse_duration(older_than or settings.links.older_than, "--older-than" if older_than else "links.older-than")
     known = {r["url"]: r for r in db.query("select * from links")} if "links" in db.table_names() else {}
     cited = [r["url"] for r in db.query("select distinct url from entry_links")] if "entry_links" in db.table_names() else []
     due = []
@@ -414,11 +402,12 @@ def recheck_links(db: sqlite_utils.Database, settings: Settings, *, older_than: 
         click.echo(f"{len(due)} URL(s) due for a check (older than {older_than or settings.links.older_than}); "
                    f"{total - len(due)} still fresh.")
         click.echo(run.summary())
+        # URLs and details come from documents and servers: shown with control characters escaped.
         for url, old, new in died:
-            click.echo(f"  died: {url} ({old or 'new'} → {new}: {run.records[url].detail})")
+            click.echo(f"  died: {clean_line(url)} ({old or 'new'} → {new}: {clean_line(run.records[url].detail)})")
         for url, old, new in recovered:
-            click.echo(f"  recovered: {url} ({old} → {new})")
+            click.echo(f"  recovered: {clean_line(url)} ({old} → {new})")
         for url, old, new in changes:
             if (url, old, new) not in died and (url, old, new) not in recovered and old and old != new:
-                click.echo(f"  changed: {url} ({old} → {new})")
+                click.echo(f"  changed: {clean_line(url)} ({old} → {new})")
     return 1 if died else 0

@@ -110,8 +110,8 @@ def decode_body(body: bytes, content_type: str | None) -> str:
         m = re.search(r"charset=[\"']?([\w\-]+)", content_type, re.I)
         charset = m.group(1) if m else None
     if not charset:
-        m = re.search(rb"<meta[^>]+charset=[\"']?([\w\-]+)", body[:4096], re.I)
-        charset = m.group(1).decode("ascii", "ignore") if m else None
+        declared = re.search(rb"<meta[^>]+charset=[\"']?([\w\-]+)", body[:4096], re.I)
+        charset = declared.group(1).decode("ascii", "ignore") if declared else None
     try:
         return body.decode(charset or "utf-8", "replace")
     except LookupError:
@@ -139,7 +139,7 @@ def page_info(body: bytes, content_type: str | None) -> PageInfo:
         for block in parser.jsonld:
             try:
                 published = _jsonld_date(json.loads(block))
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, RecursionError):  # a page nested too deeply has no date
                 continue
             if published:
                 break
@@ -147,10 +147,15 @@ def page_info(body: bytes, content_type: str | None) -> PageInfo:
     return PageInfo(titles[0] if titles else None, tuple(dict.fromkeys(titles)), published, visible)
 
 
-def _jsonld_date(data) -> PartialDate | None:  # type: ignore[no-untyped-def]
+JSONLD_DEPTH = 32  # real JSON-LD nests a few levels; deeper is not looked into
+
+
+def _jsonld_date(data, depth: int = 0) -> PartialDate | None:  # type: ignore[no-untyped-def]
+    if depth > JSONLD_DEPTH:
+        return None
     if isinstance(data, list):
         for item in data:
-            d = _jsonld_date(item)
+            d = _jsonld_date(item, depth + 1)
             if d:
                 return d
     elif isinstance(data, dict):
@@ -161,7 +166,7 @@ def _jsonld_date(data) -> PartialDate | None:  # type: ignore[no-untyped-def]
                     return d
         for value in data.values():
             if isinstance(value, (dict, list)):
-                d = _jsonld_date(value)
+                d = _jsonld_date(value, depth + 1)
                 if d:
                     return d
     return None

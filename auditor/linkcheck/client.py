@@ -3,8 +3,14 @@
 It speaks HTTP through urllib3 (the engine under requests) because the checks need what a session
 hides: the socket of each connection, to test the address actually connected to and to cut a check
 at its deadline, at half the CPU per request. No network exception escapes: every failure becomes a
-Fetch with an error kind. The private-address
-guard runs on the address actually connected to (after DNS), on every hop of a redirect chain.
+Fetch with an error kind.
+
+The private-address guard runs on every hop of a redirect chain, in three places: a literal IP in
+the URL is refused before any connection; a host name is resolved by the guard itself and *every*
+address it resolves to is checked before connecting (the socket then connects to those checked
+addresses, not to a second lookup); and the peer of the connected socket is checked once more. So a
+private host gives the same `private` result whether its port is open or closed (no port-scan
+oracle), and no byte is sent to it.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from urllib.parse import urljoin, urlsplit
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.util.connection import allowed_gai_family
 
 from auditor import HOMEPAGE, __version__
 
@@ -83,12 +91,40 @@ def front_page_of(original: str, final: str) -> bool:
     return orig[: len(fin)] == fin and len(fin) <= 1
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 def is_private(ip: str) -> bool:
-    addr = ipaddress.ip_address(ip.split("%")[0])
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
-        addr = addr.ipv4_mapped
-    return bool(addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved
-                or addr.is_multicast or addr.is_unspecified)
+    """Whether an address is anything but a globally routable unicast address (unparsable counts as private).
+
+    IPv6 forms that embed an IPv4 address (IPv4-mapped ::ffff:a.b.c.d, NAT64 64:ff9b::/96, 6to4,
+    Teredo) are private when the embedded address is; IPv4-mapped and NAT64 addresses are judged by it.
+    """
+    try:
+        addr = ipaddress.ip_address(ip.split("%")[0].strip("[]"))
+    except ValueError:
+        return True
+    if isinstance(addr, ipaddress.IPv6Address):
+        if addr.ipv4_mapped:
+            return is_private(str(addr.ipv4_mapped))
+        if addr in NAT64:  # a NAT64 gateway connects to the embedded IPv4 address: judge that one
+            return is_private(str(ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)))
+        embedded = [addr.sixtofour] if addr.sixtofour else []
+        embedded += list(addr.teredo or ())
+        if any(is_private(str(e)) for e in embedded):
+            return True
+    return bool(not addr.is_global or addr.is_multicast or addr.is_reserved or addr.is_unspecified
+                or addr.is_loopback or addr.is_link_local or addr.is_private)
+
+
+def literal_ip(host: str | None) -> str | None:
+    """The IP address when a URL's host is written as one (IPv6 without brackets), else None."""
+    if not host:
+        return None
+    try:
+        return str(ipaddress.ip_address(host.strip("[]").split("%")[0]))
+    except ValueError:
+        return None
 
 
 _local = threading.local()
@@ -153,14 +189,64 @@ def _guard_and_track(sock: socket.socket) -> socket.socket:
     return sock
 
 
+def _resolve_checked(host: str, port: int) -> list[tuple]:  # type: ignore[type-arg]
+    """Resolve host and refuse, before any connection, when any of its addresses is private."""
+    if host.startswith("["):
+        host = host.strip("[]")
+    infos = socket.getaddrinfo(host, port, allowed_gai_family(), socket.SOCK_STREAM)
+    for *_, sockaddr in infos:
+        if is_private(str(sockaddr[0])):
+            raise PrivateAddressError(f"the host resolves to the private address {sockaddr[0]}")
+    return infos
+
+
+def _connect_checked(conn: HTTPConnection) -> socket.socket:
+    """urllib3's create_connection, but connecting only to the addresses the guard has just checked.
+
+    Written here rather than calling urllib3's helper because that helper resolves the name itself:
+    a second lookup could answer differently (DNS rebinding) from the one that was checked.
+    """
+    try:
+        infos = _resolve_checked(conn._dns_host, conn.port)  # type: ignore[attr-defined]
+    except socket.gaierror as e:
+        raise NameResolutionError(conn.host, conn, e) from e  # type: ignore[arg-type]
+    err: OSError | None = None
+    for af, socktype, proto, _, sockaddr in infos:
+        sock = None
+        try:
+            sock = socket.socket(af, socktype, proto)
+            for opt in conn.socket_options or []:
+                sock.setsockopt(*opt)
+            if isinstance(conn.timeout, (int, float)):  # else urllib3's "default" sentinel or None
+                sock.settimeout(conn.timeout)
+            if conn.source_address:
+                sock.bind(conn.source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as e:
+            err = e
+            if sock is not None:
+                sock.close()
+    if isinstance(err, socket.timeout):
+        raise ConnectTimeoutError(conn, f"Connection to {conn.host} timed out. (connect timeout={conn.timeout})")
+    raise NewConnectionError(conn, f"Failed to establish a new connection: {err}")
+
+
+def _new_guarded_conn(conn: HTTPConnection, plain) -> socket.socket:  # type: ignore[no-untyped-def]
+    state = getattr(_local, "state", None)
+    if state is None or state["allow_private"]:
+        return _guard_and_track(plain())
+    return _guard_and_track(_connect_checked(conn))
+
+
 class _GuardedHTTPConnection(HTTPConnection):
     def _new_conn(self) -> socket.socket:
-        return _guard_and_track(super()._new_conn())
+        return _new_guarded_conn(self, super()._new_conn)
 
 
 class _GuardedHTTPSConnection(HTTPSConnection):
     def _new_conn(self) -> socket.socket:
-        return _guard_and_track(super()._new_conn())
+        return _new_guarded_conn(self, super()._new_conn)
 
 
 class _GuardedHTTPPool(HTTPConnectionPool):
@@ -234,6 +320,11 @@ def _follow(url: str, policy: Policy, result: Fetch, method: str, started: float
         scheme = urlsplit(current).scheme.lower()
         if scheme not in ("http", "https"):
             result.error_kind, result.error = "scheme", f"a redirect led to a non-web address ({scheme}:)"
+            return result
+        ip = literal_ip(urlsplit(current).hostname)
+        if ip is not None and not policy.allow_private and is_private(ip):
+            # Refused before any connection: not even a closed port is told from an open one.
+            result.error_kind, result.error = "private", f"the address {ip} is private"
             return result
         remaining = policy.deadline - (time.monotonic() - started)
         if remaining <= 0 or expired.is_set():

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections import Counter, defaultdict
 from importlib import resources
 from pathlib import Path
@@ -20,7 +19,7 @@ import sqlite_utils
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from auditor import HOMEPAGE, __version__
+from auditor import HOMEPAGE, __version__, safewrite
 from auditor.report.charts import bar_chart, outcome_chart
 
 SEVERITIES = ("error", "warning", "info")
@@ -63,7 +62,7 @@ def render_html(db: sqlite_utils.Database, run_id: int, out_dir: Path) -> Path:
     for name in ("report.css", "report.js"):
         source = resources.files("auditor.report") / "static" / name
         with resources.as_file(source) as path:
-            shutil.copyfile(path, static / name)
+            safewrite.write_bytes(static / name, Path(path).read_bytes())
     env = _env()
     run = next(db.query("select * from runs where id = ?", [run_id]))
     documents = list(db.query("select * from documents where run_id = ? order by id", [run_id]))
@@ -82,7 +81,7 @@ def render_html(db: sqlite_utils.Database, run_id: int, out_dir: Path) -> Path:
         rows.append({"doc": d, "health": dict(health), "href": f"documents/{d['slug']}.html"})
         if not d["error"]:
             page = render_document(env, db, d, run, outcomes, elsewhere)
-            (pages / f"{d['slug']}.html").write_text(page, encoding="utf-8")
+            safewrite.write_text(pages / f"{d['slug']}.html", page)
     history = _outcome_history(db)
     index = env.get_template("index.html").render(
         run=run, rows=rows, version=__version__, homepage=HOMEPAGE,
@@ -91,7 +90,7 @@ def render_html(db: sqlite_utils.Database, run_id: int, out_dir: Path) -> Path:
         any_links=bool(outcomes), static="static",
     )
     target = out_dir / "index.html"
-    target.write_text(index, encoding="utf-8")
+    safewrite.write_text(target, index)
     return target
 
 
@@ -187,7 +186,7 @@ def _text_rows(lines: list[str], citations: list[dict[str, Any]], findings: list
 
 
 def _highlight(text: str, citations: list[dict[str, Any]], pages: dict[int, str] | None = None) -> Markup:
-    spans = []
+    spans: list[tuple[int, int, dict[str, Any]]] = []
     for c in sorted(citations, key=lambda c: c["column"] or 0):
         start = max(0, (c["column"] or 1) - 1)
         if c["number"] is not None:
