@@ -364,3 +364,75 @@ def test_yaml_front_matter_is_not_a_list_or_prose() -> None:
             "## Abstrak\n\nTeks laporan.\n")
     parsed, found = audit_text(text)
     assert parsed.entries == [] and parsed.citations == [] and found == []
+
+
+@pytest.mark.parametrize("entry, rule", [
+    ("[1] \"Mean rainfall\" <https://web.archive.org/web/20110503221956/http://niwa.co.nz/rain.xls>. NIWA. "
+     "2009. Retrieved 4 February 2011.", "year-url-mismatch"),
+    ("[1] Callister, Paul (2004). \"Ethnic Identity\" <http://panz.org/wp-content/uploads/2010/01/x.pdf>. "
+     "Population Review. 30 (1): 5-22.", "year-url-mismatch"),
+    ("[1] \"Cisco's new routers arrive in stores this week\" <https://news.example.com/ciscos-new-routers-"
+     "arrive-in-stores-this-week>. 2019. Retrieved 3 May 2020.", "title-url-mismatch"),
+    ("[1] \"Lague report on the World's rivers and lakes\" <https://example.org/lagu%C3%AB-report-on-the-worlds-"
+     "rivers-and-lakes>. 2019. Retrieved 3 May 2020.", "title-url-mismatch"),
+    ("[1] Auckland Coastguard. \"Annual report\" <https://www.auckland-coastguard.org.nz/report>. 2015. "
+     "Retrieved 3 May 2016.", "suspicious-domain"),
+    ("[1] Patman, Robert (2005). \"Globalisation\" <https://x.ac.nz/wp21.pdf>. Working Paper. Archived from the "
+     "original <http://x.ac.nz/wp21.pdf> (PDF) on 25 September 2007. Retrieved 12 March 2007.",
+     "access-before-publication"),
+])
+def test_things_real_citations_do_that_are_not_defects(entry: str, rule: str) -> None:
+    """Archive snapshot dates, later uploads, plurals, diacritics, hyphenated domains and archive dates
+    give no finding."""
+    text = "Text [1].\n\n## Notes\n\n" + entry + "\n"
+    assert rule not in [r for r, _ in findings(text)]
+
+
+def test_an_explanatory_note_needs_no_year_but_a_cited_work_does() -> None:
+    """A note that explains (with at most a link) has no missing-year; a note citing a work without a year has."""
+    text = ("Text[1] and more[2].\n\n## Notes\n\n"
+            "1. Zero-redundancy situations count as imminent, as do \"nearly full\" parts of your service! "
+            "For more, see https://en.wikipedia.org/wiki/N%2B1_redundancy.\n"
+            "2. Reiss, Julian, \"A Plea for Simulations\", _Simulation & Gaming_ Vol 42, No. 2, pp. 249.\n")
+    assert [(r, n) for r, n in findings(text) if r == "missing-year"] == [("missing-year", 6)]
+
+
+def test_a_note_referred_to_only_from_another_note_is_used() -> None:
+    """Note 3, reached only from inside note 2 ("see [3]"), is not an unused footnote."""
+    text = ("Text[1] and more[2].\n\n## Notes\n\n1. Smith, J. (2001). *Title*. Press.\n"
+            "2. Jones, K. (2002). *Other*. Press. See also [3].\n3. Lee, M. (2003). *Third*. Press.\n")
+    assert [r for r, _ in findings(text) if r == "unused-footnote"] == []
+
+
+def test_a_given_name_first_author_is_not_cited_by_the_given_name() -> None:
+    """"Yang & Ermon, 2019" for "Yang Song & Stefano Ermon" does not resolve (Song is the family name)."""
+    text = ("Score matching (Yang & Ermon, 2019) and (Song & Ermon, 2019).\n\n## References\n\n"
+            "[1] Yang Song & Stefano Ermon. \"Generative modeling by estimating gradients.\" NeurIPS 2019.\n")
+    parsed, _ = audit_text(text)
+    assert [c.status for c in parsed.citations] == ["unresolved", "resolved"]
+
+
+def test_an_acronym_spelt_out_in_brackets_is_not_a_citation() -> None:
+    """"ACM (Association for Computing Machinery)" names an organisation, even one the list holds."""
+    text = ("Kode etik ACM (Association for Computing Machinery) berlaku.\n\n## Daftar Pustaka\n\n"
+            "[1] Association for Computing Machinery, \"ACM Code of Ethics,\" 2018. [Online]. "
+            "Available: https://www.acm.org/code-of-ethics\n")
+    parsed, _ = audit_text(text)
+    assert parsed.citations == []
+
+
+@pytest.mark.parametrize("sentence", [
+    "That being said, teams avoid anything that requires someone to \"stare at a screen to watch for problems.\"",
+    "Use the command \"ip address 172.16.128.1 255.255.255.0\" and then \"no shutdown\" as the table says.",
+])
+def test_idioms_and_commands_in_quotation_marks_are_not_unsupported_quotes(sentence: str) -> None:
+    """"That being said" attributes nothing, and a quoted command is not a quotation."""
+    doc = sentence + "\n\nOther text (Ada 2020).\n\n## References\n\n- Ada. 2020. *Title*.\n"
+    assert [r for r, _ in findings(doc) if r == "unsupported-quote"] == []
+
+
+def test_a_bracketed_citation_standing_alone_is_only_a_warning() -> None:
+    """"(Fourth Estate, 2012)" alone on a line (a book review's header) is not an error-level finding."""
+    _, found = audit_text("(Fourth Estate, 2012)\n\nA review of the book.\n\n## References\n\n- Ada. 2020. *Title*.\n")
+    assert [(f.rule, f.severity.value) for f in found if f.rule == "unresolved-citation"] == [
+        ("unresolved-citation", "warning")]

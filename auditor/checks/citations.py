@@ -60,8 +60,10 @@ def unresolved_citation(ctx: AuditContext) -> Iterator[Hit]:
         else:
             extra = ""
             fix = f"Add an entry for {c.label} to the reference list, or correct the citation."
+        alone = c.paragraph < len(ctx.parsed.paragraphs) and \
+            ctx.parsed.paragraphs[c.paragraph].text.strip() == c.marker.strip("()[] ").join("()")
         yield Hit(c.line, {"citation": _text(c), "closest": extra, "fix": fix}, citation=c,
-                  severity=None if _confident(c) else Severity.WARNING)
+                  severity=None if _confident(c) and not alone else Severity.WARNING)
 
 
 @rule("reference-list-not-found", severity=Severity.WARNING, family="citations",
