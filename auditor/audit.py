@@ -106,7 +106,7 @@ class AuditResult:
 
 
 def now_iso() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def audit_file(path: Path, settings: Settings, today: dt.date, strict: bool = False) -> DocumentResult:

@@ -135,7 +135,7 @@ def links(db_path: str, older_than: str | None, fmt: str, archive: bool, allow_p
     now = None
     if today:
         day = _date(today)
-        now = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.timezone.utc) if day else None
+        now = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC) if day else None
     sys.exit(run_links(db_path, older_than=older_than, fmt=fmt, archive=archive, allow_private=allow_private,
                        remap=list(remap), config_path=config_path, now=now))
 

@@ -189,8 +189,8 @@ def _choose_reading(cit: Citation, readings: list, keyed: list[tuple[Entry, Entr
     best = None
     for start, names, et_al, _first in readings:
         keys = citation_keys(names)
-        tiers = [name_tier(keys, k, et_al) for e, k in keyed if year_fits(cit.year, e)]
-        tiers = [t for t in tiers if t is not None]
+        maybe = [name_tier(keys, k, et_al) for e, k in keyed if year_fits(cit.year, e)]
+        tiers = [t for t in maybe if t is not None]
         if tiers:
             score = (min(tiers), -len(names))
             if best is None or score < best[0]:
@@ -273,7 +273,7 @@ def suggest_entry(cit: Citation, keyed: list[tuple[Entry, EntryKeys]]) -> int | 
     target = compact_key(_strip_initials(cit.names[0]))
     if len(target) < 3:
         return None
-    choices = {}
+    choices: dict[tuple[int, str], str] = {}
     for e, keys in keyed:
         for k in keys.full | keys.family:
             if len(k) >= 3:

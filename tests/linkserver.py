@@ -29,7 +29,7 @@ def page(title: str, published: str | None = None, body: str = "") -> bytes:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: "LinkServer"
+    server: LinkServer
 
     def log_message(self, *args) -> None:  # keep test output clean
         pass
@@ -156,7 +156,7 @@ class LinkServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "LinkServer":
+    def start(self) -> LinkServer:
         threading.Thread(target=self.serve_forever, daemon=True).start()
         return self
 

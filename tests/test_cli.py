@@ -9,9 +9,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from conftest import REFERENCES, ROOT
 
 from auditor.cli import cli
-from conftest import REFERENCES, ROOT
 
 # The OASIS SARIF 2.1.0 schema, copied from ../shared/schemas so that the test never needs the network.
 SARIF_SCHEMA = ROOT / "tests" / "schemas" / "sarif-schema-2.1.0.json"

@@ -32,7 +32,7 @@ def test_latin1_text_is_detected(tmp_path: Path) -> None:
 
 def test_mojibake_is_repaired_and_remembered(tmp_path: Path) -> None:
     """The stray "Â" of a UTF-8 no-break space read as Latin-1 is removed and its line recorded."""
-    doc = load_document(write(tmp_path, "a.txt", "first line\ndominasinya.Â\nCafÃ© ok\n".encode("utf-8")))
+    doc = load_document(write(tmp_path, "a.txt", "first line\ndominasinya.Â\nCafÃ© ok\n".encode()))
     assert doc.lines[1] == "dominasinya."
     assert doc.lines[2] == "Café ok"
     assert doc.repaired_lines == [2, 3]

@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import REFERENCES, TODAY
 
 GOLDEN = Path(__file__).parent / "golden"

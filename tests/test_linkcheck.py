@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from linkserver import LinkServer
 
 from auditor.cli import cli
 from auditor.config import Settings
-from auditor.linkcheck import verify_urls
 from auditor.linkcheck import client as client_module
+from auditor.linkcheck import verify_urls
 from auditor.linkcheck.classify import classify, page_info
 from auditor.linkcheck.client import Policy, fetch
 from auditor.linkcheck.scheduler import Task, check_all
 from auditor.store import open_db
-from linkserver import LinkServer
 
 
 @pytest.fixture(scope="module")
@@ -205,7 +205,7 @@ def test_cache_reuses_successes_but_never_failures(server: LinkServer, tmp_path:
     db = open_db(tmp_path / "a.db")
     settings = Settings()
     good, bad = server.base + "/ok/cached", server.base + "/gone404/cached"
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     first = verify_urls([good, bad], settings, db, allow_private=True, now=now, show_progress=False)
     store_records(db, first, None, now)
     server.hits.clear()
@@ -225,7 +225,7 @@ def test_history_rule_three_failures_a_day_apart(tmp_path: Path) -> None:
     url = "http://127.0.0.1:9/gone"  # nothing listens on port 9: connection refused
     db.table("entry_links").insert({"entry_id": 1, "url": url})
     settings = Settings()
-    day0 = dt.datetime(2026, 11, 1, 12, tzinfo=dt.timezone.utc)
+    day0 = dt.datetime(2026, 11, 1, 12, tzinfo=dt.UTC)
     codes, outcomes = [], []
     for when in (day0, day0 + dt.timedelta(hours=2), day0 + dt.timedelta(days=1, hours=1),
                  day0 + dt.timedelta(days=2, hours=2)):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from auditor.documents import document_from_bytes
+from auditor.model import PartialDate
 from auditor.parsing import parse_document
 from auditor.parsing.dates import find_access_date, parse_date
 from auditor.parsing.entries import parse_entry
 from auditor.parsing.sections import heading_kind
-from auditor.model import PartialDate
 
 BIB = """
 

@@ -4,7 +4,6 @@ document per form, written for the test: Word exports, labels without headings, 
 from __future__ import annotations
 
 import pytest
-
 from conftest import audit_text
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
+from conftest import REFERENCES
 
 from auditor.cli import cli
-from conftest import REFERENCES
 
 HOSTILE = """# Laporan
 

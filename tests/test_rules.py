@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from conftest import audit_text
 
 LIST = "\n\n## Daftar Pustaka\n\n"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from click.testing import CliRunner
+from conftest import ROOT
 
 from auditor.checks import RULES
 from auditor.cli import cli
-from conftest import ROOT
 
 
 def test_every_rule_has_a_section_with_example_and_fix() -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import REFERENCES
 
 from auditor.cli import cli
 from auditor.store import open_db
-from conftest import REFERENCES
 
 CONTRACT = {
     "runs": {"id", "started_at", "finished_at", "tool_version"},

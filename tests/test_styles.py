@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import TODAY
 
 from auditor.checks import AuditContext, run_checks
 from auditor.config import Settings
 from auditor.documents import load_document
 from auditor.parsing import parse_document
-from conftest import TODAY
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

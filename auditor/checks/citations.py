@@ -10,7 +10,6 @@ from auditor.checks.registry import AuditContext, Hit, rule
 from auditor.model import Citation, Entry, Severity
 from auditor.parsing.entries import entry_marker
 
-
 NOTE_REF_IN_NOTE = re.compile(r"\[(\d{1,4})\]|<sup>(\d{1,4})</sup>")
 
 
@@ -20,11 +19,6 @@ def _where(e: Entry) -> str:
 
 def _text(c: Citation) -> str:
     return " ".join(c.raw.split())
-
-
-def _reference_citations(ctx: AuditContext) -> Iterator[Citation]:
-    for c in ctx.parsed.citations:
-        yield c
 
 
 def _confident(c: Citation) -> bool:
@@ -122,7 +116,8 @@ def citation_missing_year(ctx: AuditContext) -> Iterator[Hit]:
     for c in ctx.parsed.citations:
         if c.status != "missing-year":
             continue
-        e = ctx.entry(c.suggestion_index if c.suggestion_index is not None else (c.candidates or [None])[0])
+        e = ctx.entry(c.suggestion_index if c.suggestion_index is not None
+                      else c.candidates[0] if c.candidates else None)
         if e is None:
             continue
         yield Hit(c.line, {"citation": _text(c), "entry": e.label, "where": _where(e),

@@ -10,8 +10,8 @@ from rapidfuzz import fuzz
 
 from auditor.checks.registry import AuditContext, Hit, rule
 from auditor.model import Entry, PartialDate, Severity
-from auditor.parsing.text import compact_key, fold, name_key
 from auditor.parsing.entries import cites_a_work, says_online, source_type
+from auditor.parsing.text import compact_key, fold, name_key
 from auditor.parsing.urls import is_doi_url, normalize_url
 
 
@@ -232,9 +232,10 @@ def bibliography_order(ctx: AuditContext) -> Iterator[Hit]:
         if len(numbered) * 2 >= len(group):
             previous = None
             for e in numbered:
-                if previous is not None and e.number != previous.number + 1:
-                    yield Hit(e.line, {"entry": e.label, "previous": f"number {previous.number}",
-                                       "fix": f"Number the list consecutively ({previous.number + 1} comes next)."},
+                expected: int | None = (previous.number or 0) + 1 if previous is not None else None
+                if expected is not None and e.number != expected:
+                    yield Hit(e.line, {"entry": e.label, "previous": f"number {expected - 1}",
+                                       "fix": f"Number the list consecutively ({expected} comes next)."},
                               entry=e)
                 previous = e
             continue

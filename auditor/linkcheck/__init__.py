@@ -44,7 +44,7 @@ RULE_OF = {"dead": "dead-link", "soft-404": "soft-404", "error": "link-error", "
 
 
 def iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def parse_iso(text: str | None) -> dt.datetime | None:
@@ -129,7 +129,7 @@ def verify_urls(urls: list[str], settings: Settings, db: sqlite_utils.Database |
                 allow_private: bool = False, remap: list[tuple[str, str]] | None = None,
                 use_cache: bool = True, now: dt.datetime | None = None, show_progress: bool = True) -> LinkRun:
     """Check each URL (or reuse a fresh cached success) and classify it."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     remap = list(settings.links.remap) + list(remap or [])
     run = LinkRun()
     cache_age = parse_duration(settings.links.cache_age, "links.cache-age")
@@ -338,7 +338,7 @@ def check_run_links(result, settings: Settings, db: sqlite_utils.Database, *, ar
     from auditor.checks import RULES
     from auditor.checks.registry import Hit
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     urls = [u for d in result.readable for e in d.parsed.entries for u in e.urls]
     run = verify_urls(urls, settings, db, allow_private=allow_private, remap=remap, now=now)
     accessed_of: dict[str, PartialDate | None] = {}
@@ -373,7 +373,7 @@ def recheck_links(db: sqlite_utils.Database, settings: Settings, *, older_than: 
                   archive: bool, allow_private: bool, remap: list[tuple[str, str]],
                   now: dt.datetime | None = None) -> int:
     """Re-check stored URLs whose last check is older than `older_than`; exit 1 when one died."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     age = parse_duration(older_than or settings.links.older_than, "--older-than" if older_than else "links.older-than")
     known = {r["url"]: r for r in db.query("select * from links")} if "links" in db.table_names() else {}
     cited = [r["url"] for r in db.query("select distinct url from entry_links")] if "entry_links" in db.table_names() else []

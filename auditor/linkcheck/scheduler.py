@@ -9,10 +9,10 @@ from __future__ import annotations
 import email.utils
 import heapq
 import itertools
+import queue
 import time
 from collections import deque
 from collections.abc import Callable
-import queue
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit

@@ -127,8 +127,8 @@ def find_sections(doc: Document) -> list[ReferenceSection]:
         if kind:
             starts.append((number, kind[0], kind[1], kind[2]))
     total = len(doc.lines)
-    for i, (number, kind, level, text) in enumerate(starts):
-        if kind == "after":
+    for i, (number, what, level, text) in enumerate(starts):
+        if what == "after":
             continue
         # The list runs to the next recognised heading, or to the end of the document.
         end = starts[i + 1][0] - 1 if i + 1 < len(starts) else total
@@ -142,7 +142,7 @@ def find_sections(doc: Document) -> list[ReferenceSection]:
                     break
         else:
             end = _label_end(doc, number, end)
-        sections.append(ReferenceSection(text, number, number + 1, end, footnotes=kind == "notes"))
+        sections.append(ReferenceSection(text, number, number + 1, end, footnotes=what == "notes"))
     if not sections:
         trailing = _trailing_notes(doc)
         if trailing:
