@@ -15,6 +15,7 @@ from auditor.parsing.layout import page_furniture
 
 FORMATS = {
     ".txt": "txt",
+    ".rst": "txt",
     ".text": "txt",
     "": "txt",
     ".md": "md",

@@ -218,6 +218,9 @@ class ParsedDocument:
     citations: list[Citation]
     paragraphs: list[Paragraph]
     numbered: bool = False  # the citations are numbers pointing at a numbered list or notes
+    # Sections under a reference heading whose items did not read like references: the list may be
+    # there in a form the parser does not know, so findings that assume it is absent are uncertain.
+    doubtful_sections: list[ReferenceSection] = field(default_factory=list)
 
     @property
     def footnote_style(self) -> bool:

@@ -435,3 +435,57 @@ def test_a_bracketed_citation_standing_alone_is_only_a_warning() -> None:
     _, found = audit_text("(Fourth Estate, 2012)\n\nA review of the book.\n\n## References\n\n- Ada. 2020. *Title*.\n")
     assert [(f.rule, f.severity.value) for f in found if f.rule == "unresolved-citation"] == [
         ("unresolved-citation", "warning")]
+
+
+def test_restructuredtext_notes_and_markers() -> None:
+    """`.. [1] …` notes in a .rst file are notes, and `[1]_` markers resolve to them."""
+    text = "Text one [1]_ and two [2]_.\n\n.. [1] Smith, J. (2001). *Title*. Press.\n.. [2] Lee, K. (2002). *Other*.\n"
+    parsed, found = audit_text(text, "doc.rst")
+    assert [(e.line, e.number, e.kind) for e in parsed.entries] == [(3, 1, "note"), (4, 2, "note")]
+    assert [c.status for c in parsed.citations] == ["resolved", "resolved"] and found == []
+
+
+def test_lettered_notes_and_lettered_superscripts() -> None:
+    """Notes lettered "a.", "b." are notes of their own group, and `<sup>a</sup>` points at note a."""
+    text = ("Kadar<sup>a</sup> dan suhu<sup>b</sup>.\n\n## Catatan\n\n"
+            "a. Diukur dengan alat X pada 2020.\nb. Sumber: BMKG, Laporan Iklim 2021.\n")
+    parsed, found = audit_text(text)
+    assert [(e.line, e.number, e.group) for e in parsed.entries] == [(5, 1, "letter"), (6, 2, "letter")]
+    assert [(c.raw, c.status) for c in parsed.citations] == [("[a]", "resolved"), ("[b]", "resolved")]
+    assert found == []
+
+
+def test_note_labels_glued_to_their_text() -> None:
+    """In a plain "Notes" section, "1Smith, …" is note 1 (PDF text glues the label to the note)."""
+    text = ("The claim.1 Another.2\n\nNotes\n1Smith, John. The Book. London: Press, 2001.\n"
+            "2Lee, Kim. Other Book. Paris: Gallimard, 2003.\n")
+    parsed, found = audit_text(text, "doc.txt")
+    assert [(e.line, e.number) for e in parsed.entries] == [(4, 1), (5, 2)]
+    assert [c.status for c in parsed.citations] == ["resolved", "resolved"] and found == []
+
+
+def test_hard_wrapped_entries_keep_their_continuation_lines() -> None:
+    """"Bandung: Alfabeta." and "Jurnal Ilmu Ekonomi, 5(3), 45-60." continue the entry above them."""
+    text = ("Teks (Sugiyono, 2017) dan (Rahman, 2020).\n\nDAFTAR PUSTAKA\n\n"
+            "Sugiyono. 2017. Metode Penelitian Kuantitatif, Kualitatif, dan R&D.\nBandung: Alfabeta.\n"
+            "Rahman, A. 2020. Analisis Pertumbuhan Ekonomi Daerah.\nJurnal Ilmu Ekonomi, 5(3), 45-60.\n")
+    parsed, found = audit_text(text, "doc.txt")
+    assert [(e.line, e.end_line) for e in parsed.entries] == [(5, 6), (7, 8)]
+    assert found == []
+
+
+def test_author_year_citations_without_any_list_are_one_finding() -> None:
+    """Bracketed author-year citations in a document with no reference list give one warning."""
+    _, found = audit_text("Teks (Sugiyono, 2017) dan (Rahman, 2020).\n\nPenutup.\n")
+    assert [(f.rule, f.severity.value) for f in found] == [("reference-list-not-found", "warning")]
+
+
+def test_a_short_form_note_points_at_its_bibliography_entry() -> None:
+    """"King 2003, p. 41." in the notes links to King's entry in the bibliography, which is then cited."""
+    text = ("Text.[1] More.[2]\n\n## Notes\n\n1. King 2003, p. 41.\n2. Belich 1996, p. 3.\n\n## References\n\n"
+            "- King, Michael (2003). *The Penguin History of New Zealand*. Auckland: Penguin.\n"
+            "- Belich, James (1996). *Making Peoples*. Auckland: Penguin.\n")
+    parsed, found = audit_text(text)
+    by_line = {e.line: e for e in parsed.entries}
+    assert by_line[5].source == by_line[10].index and by_line[6].source == by_line[11].index
+    assert found == []

@@ -37,10 +37,13 @@ def _confident(c: Citation) -> bool:
 def unresolved_citation(ctx: AuditContext) -> Iterator[Hit]:
     footnotes = ctx.parsed.footnote_style
     has_list = bool(ctx.whole.entries)
+    if not has_list:
+        return  # no list at all: reference-list-not-found says so once
+    doubtful = bool(ctx.parsed.doubtful_sections)
     for c in ctx.parsed.citations:
         if c.status != "unresolved":
             continue
-        if c.number is not None and (footnotes or not has_list):
+        if c.number is not None and footnotes:
             continue  # a note marker with no note: undefined-footnote
         if c.kind == "pandoc" and not has_list:
             continue  # the list is built from a .bib file the document does not contain
@@ -56,13 +59,15 @@ def unresolved_citation(ctx: AuditContext) -> Iterator[Hit]:
             fix = f"Add an entry for {c.label} to the reference list, or correct the citation."
         alone = c.paragraph < len(ctx.parsed.paragraphs) and \
             ctx.parsed.paragraphs[c.paragraph].text.strip() == c.marker.strip("()[] ").join("()")
+        sure = _confident(c) and not alone and not doubtful
         yield Hit(c.line, {"citation": _text(c), "closest": extra, "fix": fix}, citation=c,
-                  severity=None if _confident(c) and not alone else Severity.WARNING)
+                  severity=None if sure else Severity.WARNING)
 
 
 @rule("reference-list-not-found", severity=Severity.WARNING, family="citations",
-      description="The text has numbered citation or note markers, but no reference list or notes were found.",
-      message="the text cites {count} numbered sources ({sample}) but no reference list or notes were found",
+      description="The text has citations (numbered markers, or author-year citations), but no reference list "
+                  "or notes were found.",
+      message="the text cites {count} sources ({sample}) but no reference list or notes were found",
       fix="Add the reference list (or the notes) the markers point to, under a heading such as "
           "\u201cReferences\u201d or \u201cDaftar Pustaka\u201d.",
       example="text[1] … text[2] … with no list at the end.")
@@ -73,6 +78,13 @@ def reference_list_not_found(ctx: AuditContext) -> Iterator[Hit]:
     if len(numbers) >= 2:
         sample = ", ".join(f"[{n}]" for n in numbers[:3]) + (", …" if len(numbers) > 3 else "")
         yield Hit(None, {"count": len(numbers), "sample": sample}, subject="document")
+        return
+    # Author-year citations in brackets ("(Sugiyono, 2017)"); a pandoc key's list is a .bib file.
+    cited = sorted({_text(c) for c in ctx.parsed.citations
+                    if (c.kind == "author-year" and _confident(c)) or c.kind == "narrative"})
+    if len(cited) >= 2:
+        sample = "; ".join(cited[:3]) + ("; …" if len(cited) > 3 else "")
+        yield Hit(None, {"count": len(cited), "sample": sample}, subject="document")
 
 
 @rule("ambiguous-citation", severity=Severity.ERROR, family="citations",

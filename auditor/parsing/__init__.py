@@ -10,7 +10,8 @@ from auditor.parsing.citations import build_paragraphs, find_citations
 from auditor.parsing.entries import looks_like_reference, parse_entries, reference_score, resolve_notes
 from auditor.parsing.sections import reference_sections
 
-FOOTNOTE_DEF = re.compile(r"^\s*\[\^\d{1,4}\]:")
+# Footnote definitions: Pandoc/GFM "[^1]:" and reStructuredText ".. [1] …".
+FOOTNOTE_DEF = re.compile(r"^\s*(?:\[\^\d{1,4}\]:|\.\.\s+\[\d{1,4}\]\s)")
 
 
 def parse_document(doc: Document) -> ParsedDocument:
@@ -38,6 +39,7 @@ def parse_references(doc: Document) -> ParsedDocument:
                 sections.sort(key=lambda s: s.start)
     entries: list[Entry] = []
     kept: list[ReferenceSection] = []
+    doubtful: list[ReferenceSection] = []
     for section in sections:
         found = parse_entries(doc, section, first_index=len(entries))
         for e in found:
@@ -47,8 +49,10 @@ def parse_references(doc: Document) -> ParsedDocument:
         declared_notes = section.items is not None and section.footnotes  # notes a reader found by structure
         looking = sum(looks_like_reference(e) for e in real)
         if not declared_notes and ((len(real) >= 3 and looking * 5 < len(real) * 2) or (real and not looking)):
+            doubtful.append(section)
             continue  # prose under a heading such as "Sources", not a reference list
         if section.items is None and not _reads_as_list(section, real):
+            doubtful.append(section)
             continue  # (a list a reader declared from the document's structure is one by its form)
         if not found:
             continue
@@ -62,7 +66,7 @@ def parse_references(doc: Document) -> ParsedDocument:
     for s in kept:
         excluded.update(range(s.heading_line or s.start, s.end + 1))
     paragraphs = build_paragraphs(doc, excluded)
-    return ParsedDocument(doc, kept, entries, [], paragraphs)
+    return ParsedDocument(doc, kept, entries, [], paragraphs, doubtful_sections=doubtful)
 
 
 def cite_document(parsed: ParsedDocument, entries: list[Entry] | None = None) -> None:
@@ -103,5 +107,7 @@ def _reads_as_list(section: ReferenceSection, entries: list[Entry]) -> bool:
         return True
     if len(numbers) >= 2 and numbers == list(range(numbers[0], numbers[0] + len(numbers))):
         return True  # numbered 1, 2, 3, … under a reference heading: a list by its form
+    if len(entries) <= 2 and not section.footnotes and section.heading:
+        return True  # one or two items under a reference heading: too few to judge by content
     strong = sum(reference_score(e) >= 2 for e in entries)
     return strong * 2 >= len(entries)

@@ -75,6 +75,8 @@ PANDOC_KEY = re.compile(r"(?<![\w.])-?@(?P<key>[\w][\w:.#$%&+?<>~/\-]*[\w])")
 GLUED_KEY = re.compile(r"(?<![\w])(?P<name>[A-Z][a-z][\w\-]*?)(?P<year>(?:1[5-9]|20)\d\d[a-z]?)(?![\w])")
 FOOTNOTE_REF = re.compile(r"\[\^(?P<body>\d{1,4})\](?!:)")
 SUP = re.compile(r"<sup>\s*(?P<body>\d{1,4}(?:\s*[-–—,]\s*\d{1,4})*)\s*</sup>", re.I)
+# Lettered note markers: "<sup>a</sup>", "<sup>a,c</sup>".
+SUP_LETTER = re.compile(r"<sup>\s*(?P<body>[a-z](?:\s*,\s*[a-z])*)\s*</sup>")
 BRACKET_RANGE = re.compile(r"\[(?P<a>\d{1,4})\]\s*[-–—]\s*\[(?P<b>\d{1,4})\]")
 NAME_WORD = re.compile(r"^(?:\d+[A-Z][\w.'’\-]*|[A-Z\u00C0-\u024F][\w.'’\-]*|[a-z][a-z]*['’][A-Z][\w'’\-]*)$")
 
@@ -161,6 +163,8 @@ def find_citations(paragraphs: list[Paragraph], numbered: bool, notes: bool,
             items.extend(_glued(para, note_numbers, items))
         if note_groups:
             items.extend(_group_markers(para, note_groups))
+            if "letter" in note_groups:
+                items.extend(_letter_markers(para))
         if "@" in para.text:
             pandoc = _pandoc(para)
             if pandoc:
@@ -641,4 +645,17 @@ def _group_markers(para: Paragraph, groups: set[str]) -> list[Citation]:
         line, col = para.where(m.start())
         out.append(Citation(0, line, col, m.group(0), "numbered", number=int(m.group("body")), marker=m.group(0),
                             paragraph=para.index, offset=m.start(), group_start=m.start(), group=m.group("group")))
+    return out
+
+
+def _letter_markers(para: Paragraph) -> list[Citation]:
+    """"<sup>a</sup>": markers of lettered notes (the group "letter": a is 1, b is 2)."""
+    out = []
+    for m in SUP_LETTER.finditer(para.text):
+        for letter in re.finditer(r"[a-z]", m.group("body")):
+            pos = m.start("body") + letter.start()
+            line, col = para.where(pos)
+            out.append(Citation(0, line, col, f"[{letter.group(0)}]", "numbered",
+                                number=ord(letter.group(0)) - ord("a") + 1, marker=m.group(0),
+                                paragraph=para.index, offset=pos, group_start=m.start(), group="letter"))
     return out

@@ -21,7 +21,11 @@ BULLET = re.compile(r"^\s*[-*+•·–]\s+")
 # "[1]", "\\[1\\]" (Word exported to Markdown), "1.", "[^1]:", "<sup>1</sup>", "^1 ", and "[[1] title](url)"
 # (an entry that is one whole Markdown link).
 NUMBERED = re.compile(r"^\s*(?:\\?\[(\d{1,4})\\?\]|(\d{1,4})[.)](?=\s)|\[\^(\d{1,4})\]:|<sup>(\d{1,4})</sup>|\^(\d{1,4})\s"
-                      r"|\[\[(\d{1,4})\](?=\s))\s*")
+                      r"|\[\[(\d{1,4})\](?=\s)|\.\.\s+\[(\d{1,4})\](?=\s))\s*")
+# Notes only: lettered notes ("a. …", as tables and Wikipedia's {{efn}} notes have them) and a note
+# number glued to its text ("1Smith, …"), as text extracted from PDF leaves it.
+LETTERED_NOTE = re.compile(r"^\s*(?:\[([a-z])\]|([a-z])[.)])\s+(?=\S)")
+GLUED_NOTE = re.compile(r"^\s*(\d{1,3})(?=[A-Z“\"‘])")
 # Symbolic labels as RFCs and some theses write them: "[RFC2396]  Berners-Lee, T., …", "[Hol14] …".
 LABELLED = re.compile(r"^\s*\[(?P<label>[A-Za-z][\w.+\-]{0,24})\](?=\s+\S)\s*")
 # An entry written as a heading: "##### [1] Kenneth A. Tutu, …".
@@ -74,6 +78,19 @@ def entry_marker(line: str) -> tuple[str, int | None, int] | None:
     m = BULLET.match(line)
     if m:
         return "bullet", None, m.end()
+    return None
+
+
+def note_marker(line: str) -> tuple[str, int, int, str] | None:
+    """("numbered", number, length, group) for a lettered note ("b. …" is note 2 of the group
+    "letter") or a number glued to the note's text ("1Smith, …")."""
+    m = LETTERED_NOTE.match(line)
+    if m:
+        letter = m.group(1) or m.group(2)
+        return "numbered", ord(letter) - ord("a") + 1, m.end(), "letter"
+    m = GLUED_NOTE.match(line)
+    if m:
+        return "numbered", int(m.group(1)), m.end(), ""
     return None
 
 
@@ -179,6 +196,11 @@ def split_entries(doc: Document, section: ReferenceSection) -> list[_Block]:
             blank_before = True
             continue
         marker = entry_marker(text)
+        group = ""
+        if marker is None and section.footnotes:
+            found = note_marker(text)
+            if found is not None:
+                marker, group = found[:3], found[3]
         if marker and marker[0] == "numbered" and (marker[1] or 0) >= 1000 and (
                 current is None or (current.number or 0) < 500):
             marker = None  # "2025. [Online]. Available: …": a year that starts a line, not item 2025
@@ -189,7 +211,7 @@ def split_entries(doc: Document, section: ReferenceSection) -> list[_Block]:
             continue
         if marker:
             current = _Block([(number, text)], marker[0], marker[1], subsection,
-                             label=entry_label(text) if marker[0] == "label" else None)
+                             label=entry_label(text) if marker[0] == "label" else None, group=group)
             blocks.append(current)
         elif current is None:
             current = _Block([(number, text)], "plain", None, subsection)
@@ -206,6 +228,11 @@ def split_entries(doc: Document, section: ReferenceSection) -> list[_Block]:
             blocks.append(current)
         blank_before = False
     return blocks
+
+
+# The tail of a hard-wrapped entry: "Bandung: Alfabeta.", "Jurnal Ilmu Ekonomi, 5(3), 45-60.", "pp. 1-9."
+CONTINUATION = re.compile(r"^(?:[A-Z][\w.'’\- ]{1,40}:\s*[A-Z][^:]{1,80}$|[^\d]{2,80}?,?\s*(?:vol\.?\s*)?\d{1,4}\s*\(\d{1,4}\)"
+                          r"|(?:vol|no|pp?|hlm|hal)\.\s*\d)")
 
 
 def _continues(text: str, current: _Block, blank_before: bool, marked_style: bool) -> bool:
@@ -225,6 +252,8 @@ def _continues(text: str, current: _Block, blank_before: bool, marked_style: boo
         return True
     if s[:1].islower() and not blank_before:
         return True
+    if not blank_before and not looks_like_entry_start(s) and CONTINUATION.match(s):
+        return True  # "Bandung: Alfabeta." / "Jurnal Ilmu Ekonomi, 5(3), 45-60." wrapped from above
     if blank_before:
         return False
     if len(text) - len(text.lstrip()) >= 2 and not (marked_style and looks_like_entry_start(s)):
