@@ -77,19 +77,22 @@ def _date(value: str | None) -> dt.date | None:
 @click.option("--allow-private", is_flag=True, help="With --check-links: allow private and loopback addresses.")
 @click.option("--remap", nargs=2, multiple=True, metavar="PATTERN REPLACEMENT",
               help="Rewrite URLs before fetching (regular expression; repeatable).")
+@click.option("--doc-timeout", type=click.FloatRange(min=0), default=60, show_default=True, metavar="SECONDS",
+              help="Give up on a document that takes longer than this (0: no limit); the others go on.")
 @click.option("--today", hidden=True, help="Pretend the audit runs on this day (YYYY-MM-DD), for tests.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
 def audit(paths: tuple[str, ...], db_path: str, html_dir: str, no_html: bool, fmt: str | None,
           output: str | None, fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
           config_path: str | None, check_links: bool, archive: bool, allow_private: bool,
-          remap: tuple[tuple[str, str], ...], today: str | None, quiet: bool) -> None:
+          remap: tuple[tuple[str, str], ...], doc_timeout: float, today: str | None, quiet: bool) -> None:
     """Audit documents (default: the references/ folder) and record the run in the database."""
     from auditor.commands import run_audit
 
     code = run_audit(list(paths) or [DEFAULT_DOCS], db_path=db_path, html_dir=None if no_html else html_dir,
                      fmt=fmt, output=output, fail_on=fail_on, select=list(select), ignore=list(ignore),
                      config_path=config_path, check_links=check_links, archive=archive,
-                     allow_private=allow_private, remap=list(remap), today=_date(today), quiet=quiet)
+                     allow_private=allow_private, remap=list(remap), today=_date(today), quiet=quiet,
+                     doc_timeout=doc_timeout)
     sys.exit(code)
 
 

@@ -55,7 +55,7 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
               fail_on: str | None, select: list[str], ignore: list[str], config_path: str | None,
               check_links: bool = False, archive: bool = False, allow_private: bool = False,
               remap: list[tuple[str, str]] | None = None, today: dt.date | None = None,
-              quiet: bool = False) -> int:
+              quiet: bool = False, doc_timeout: float | None = None) -> int:
     """Audit the paths, store the run, print the result; return the exit code."""
     from auditor import output as out
     from auditor.store import open_db, previous_run_id, save_run
@@ -65,7 +65,7 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
         check_pattern(pattern, "--remap")
     fmt = fmt or settings.format
     db = open_db(db_path)  # fail early, before any work, when the database is unusable
-    result = audit_paths(paths, settings, today=today)
+    result = audit_paths(paths, settings, today=today, doc_timeout=doc_timeout)
     for problem in result.problems:
         click.echo(f"Error: {problem}", err=True)
     for d in result.documents:
