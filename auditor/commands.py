@@ -12,6 +12,7 @@ from auditor import __version__
 from auditor.audit import audit_paths
 from auditor.config import Settings, check_pattern, expand_rules, find_config, load_settings
 from auditor.errors import AuditorError
+from auditor.fileio import write_atomic
 
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
 
@@ -43,6 +44,19 @@ def resolve_settings(paths: list[str], config_path: str | None, select: list[str
     return settings
 
 
+def refuse_output_over_inputs(output: str, db_path: str, paths: list[str]) -> None:
+    """`-o` must not name the database or a document being audited: writing it would destroy an input."""
+    from auditor.audit import collect_paths
+    from auditor.fileio import same_file
+
+    if same_file(output, db_path):
+        raise AuditorError(f"-o {output} is the audit database (--db); choose another output file")
+    files, _ = collect_paths(paths)
+    for f in files + [Path(p) for p in paths]:
+        if same_file(output, f):
+            raise AuditorError(f"-o {output} is one of the documents being audited; choose another output file")
+
+
 def exit_code(findings_severities: list[str], fail_on: str) -> int:
     """0 when nothing is at or above fail_on, else 1."""
     if fail_on == "never":
@@ -64,6 +78,8 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
     for pattern, _ in remap or []:
         check_pattern(pattern, "--remap")
     fmt = fmt or settings.format
+    if output:
+        refuse_output_over_inputs(output, db_path, paths)
     db = open_db(db_path)  # fail early, before any work, when the database is unusable
     result = audit_paths(paths, settings, today=today, doc_timeout=doc_timeout)
     for problem in result.problems:
@@ -90,8 +106,7 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
     changes = out.changes_between(db, previous, ids.run_id) if previous else None
     text = out.render(fmt, db, ids.run_id, changes=changes, quiet=quiet, link_summary=link_summary)
     if output:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        Path(output).write_text(text, encoding="utf-8")
+        write_atomic(output, text)
         if fmt == "text":
             click.echo(text, nl=False)
     else:

@@ -108,7 +108,7 @@ def test_the_cli_refuses_a_foreign_database_with_an_error(tmp_path: Path) -> Non
     before = _digest(other)
     doc = tmp_path / "paper.txt"
     doc.write_text(DOC)
-    res = subprocess.run(auditor_cmd("audit", str(doc), "--db", str(other), "--no-html"), capture_output=True,
+    res = subprocess.run(auditor_cmd("audit", str(doc), "--db", str(other), "--no-html"), capture_output=True, check=False,
                          text=True, timeout=120)
     assert res.returncode == 2 and "Error:" in res.stderr and "not an audit database" in res.stderr
     assert _digest(other) == before
@@ -129,3 +129,68 @@ def test_a_previous_release_database_is_upgraded_and_stamped(tmp_path: Path) -> 
     assert db.execute("pragma application_id").fetchone()[0] == store.APPLICATION_ID
     assert "status" in {c.name for c in db.table("runs").columns}
     assert db.table("runs").get(1)["started_at"] == "a"
+
+
+# Point 13: outputs never destroy inputs
+
+
+@pytest.mark.parametrize("target", ["db", "doc"])
+def test_output_over_the_database_or_a_document_is_refused(tmp_path: Path, target: str) -> None:
+    """`-o` naming the database or a document being audited is refused and the file is unchanged."""
+    from click.testing import CliRunner
+
+    from auditor.cli import cli
+
+    doc = tmp_path / "paper.txt"
+    doc.write_text(DOC)
+    db = tmp_path / "audit.db"
+    CliRunner().invoke(cli, ["audit", str(doc), "--db", str(db), "--no-html", "--fail-on", "never"])
+    victim = db if target == "db" else doc
+    before = _digest(victim)
+    res = CliRunner().invoke(cli, ["audit", str(tmp_path), "--db", str(db), "--no-html", "-o", str(victim)])
+    assert res.exit_code == 2 and "choose another output file" in res.output
+    assert _digest(victim) == before
+
+
+def test_a_failed_write_leaves_the_previous_output_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When writing the output fails half-way (disk full), the earlier file is intact and no temporary is left."""
+    import os
+
+    from auditor import fileio
+
+    out = tmp_path / "audit.json"
+    fileio.write_atomic(out, "old complete report")
+
+    def full_disk(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        fileio.write_atomic(out, "new report " * 1000)
+    assert out.read_text() == "old complete report"
+    assert [p.name for p in tmp_path.iterdir()] == ["audit.json"]
+
+
+def test_report_and_output_go_through_the_atomic_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The `-o` file and every HTML report page are written with write_atomic (temporary file, then rename)."""
+    from click.testing import CliRunner
+
+    from auditor import commands, fileio, report
+    from auditor.cli import cli
+
+    written: list[str] = []
+    real = fileio.write_atomic
+
+    def spy(path, data, encoding="utf-8"):  # type: ignore[no-untyped-def]
+        written.append(Path(path).name)
+        real(path, data, encoding)
+
+    monkeypatch.setattr(commands, "write_atomic", spy)
+    monkeypatch.setattr(report, "write_atomic", spy)
+    doc = tmp_path / "paper.txt"
+    doc.write_text(DOC)
+    res = CliRunner().invoke(cli, ["audit", str(doc), "--db", str(tmp_path / "a.db"), "--html", str(tmp_path / "r"),
+                                   "-o", str(tmp_path / "out.txt"), "--fail-on", "never"])
+    assert res.exit_code == 0, res.output
+    assert "out.txt" in written and "index.html" in written
+    assert not list(tmp_path.rglob("*.tmp"))

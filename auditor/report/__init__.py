@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from auditor import HOMEPAGE, __version__
+from auditor.fileio import write_atomic
 from auditor.report.charts import bar_chart, outcome_chart
 
 SEVERITIES = ("error", "warning", "info")
@@ -80,7 +81,7 @@ def render_html(db: sqlite_utils.Database, run_id: int, out_dir: Path) -> Path:
         rows.append({"doc": d, "health": dict(health), "href": f"documents/{d['slug']}.html"})
         if not d["error"]:
             page = render_document(env, db, d, run, outcomes)
-            (pages / f"{d['slug']}.html").write_text(page, encoding="utf-8")
+            write_atomic(pages / f"{d['slug']}.html", page)
     history = _outcome_history(db)
     index = env.get_template("index.html").render(
         run=run, rows=rows, version=__version__, homepage=HOMEPAGE,
@@ -89,7 +90,7 @@ def render_html(db: sqlite_utils.Database, run_id: int, out_dir: Path) -> Path:
         any_links=bool(outcomes), static="static",
     )
     target = out_dir / "index.html"
-    target.write_text(index, encoding="utf-8")
+    write_atomic(target, index)
     return target
 
 
