@@ -100,23 +100,32 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
     ids = save_run(db, result.started_at, result.finished_at, __version__, command, result.documents,
                    {"select": settings.select, "ignore": settings.ignore, "fail_on": settings.fail_on,
                     "config": settings.source, "check_links": check_links})
-    if check_links:
-        db.execute("update link_checks set run_id = ? where run_id is null", [ids.run_id])
-    previous = previous_run_id(db, ids.run_id)
-    changes = out.changes_between(db, previous, ids.run_id) if previous else None
-    text = out.render(fmt, db, ids.run_id, changes=changes, quiet=quiet, link_summary=link_summary)
-    if output:
-        write_atomic(output, text)
-        if fmt == "text":
+    try:
+        if check_links:
+            # Only the checks this audit made: not those of an earlier release's `auditor links`.
+            db.execute("update link_checks set run_id = ? where run_id is null and checked_at >= ?",
+                       [ids.run_id, result.started_at])
+            db.conn.commit()
+        previous = previous_run_id(db, ids.run_id)
+        changes = out.changes_between(db, previous, ids.run_id) if previous else None
+        text = out.render(fmt, db, ids.run_id, changes=changes, quiet=quiet, link_summary=link_summary)
+        if output:
+            write_atomic(output, text)
+            if fmt == "text":
+                click.echo(text, nl=False)
+        else:
             click.echo(text, nl=False)
-    else:
-        click.echo(text, nl=False)
-    if html_dir:
-        from auditor.report import render_html
+        if html_dir:
+            from auditor.report import render_html
 
-        index = render_html(db, ids.run_id, Path(html_dir))
-        if fmt == "text" and not quiet:
-            click.echo(f"HTML report: {index}")
+            index = render_html(db, ids.run_id, Path(html_dir))
+            if fmt == "text" and not quiet:
+                click.echo(f"HTML report: {index}")
+    except KeyboardInterrupt:
+        # The run is in the database already: say so, rather than the generic "nothing was stored".
+        click.echo(f"Interrupted; the run was stored as run {ids.run_id} in {db_path}, but its output "
+                   f"may be incomplete (`auditor report` renders it again).", err=True)
+        return 130
     severities = [f.severity.value for d in result.readable for f in d.findings if not f.suppressed]
     return exit_code(severities, settings.fail_on)
 

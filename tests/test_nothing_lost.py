@@ -194,3 +194,215 @@ def test_report_and_output_go_through_the_atomic_writer(tmp_path: Path, monkeypa
     assert res.exit_code == 0, res.output
     assert "out.txt" in written and "index.html" in written
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+# Point 14: link history
+
+
+def _db_with_links(tmp_path: Path, checked_at: str = "2026-01-01T00:00:00Z"):  # type: ignore[no-untyped-def]
+    from auditor.store import open_db
+
+    db = open_db(tmp_path / "audit.db")
+    for url in ("https://one-site.org/a", "https://two-site.com/b"):
+        db.table("links").insert({"url": url, "outcome": "ok", "checked_at": checked_at,
+                                  "consecutive_failures": 0})
+    db.conn.commit()
+    return db
+
+
+def _fetcher(kind: str | None):  # type: ignore[no-untyped-def]
+    from auditor.linkcheck.client import Fetch
+
+    def fetch(url: str, policy) -> Fetch:  # type: ignore[no-untyped-def]
+        if kind is None:
+            return Fetch(url, status=200, final_url=url, headers={"content-type": "text/html"},
+                         body=b"<title>A page</title>")
+        return Fetch(url, error_kind=kind, error="the host name does not exist")
+
+    return fetch
+
+
+def test_links_checks_are_their_own_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`auditor links` records its checks under a run of its own, which the next audit does not claim."""
+    import datetime as dt
+
+    from click.testing import CliRunner
+
+    from auditor import linkcheck
+    from auditor.cli import cli
+    from auditor.config import Settings
+
+    monkeypatch.setattr(linkcheck, "_fetch_and_read", _fetcher(None))
+    db = _db_with_links(tmp_path)
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
+    assert linkcheck.recheck_links(db, Settings(), older_than="7d", fmt="text", archive=False,
+                                   allow_private=False, remap=[], now=now) == 0
+    runs = {r["id"]: r for r in db.query("select id, command, status from runs")}
+    checks = list(db.query("select run_id from link_checks"))
+    assert len(checks) == 2 and all(runs[c["run_id"]]["command"] == "links" for c in checks)
+    doc = tmp_path / "paper.txt"
+    doc.write_text(DOC)
+    CliRunner().invoke(cli, ["audit", str(doc), "--db", str(tmp_path / "audit.db"), "--no-html", "--check-links",
+                             "--fail-on", "never"])
+    after = list(db.query("select run_id from link_checks"))
+    assert [c["run_id"] for c in after] == [c["run_id"] for c in checks]
+
+
+def test_a_checked_at_in_the_future_is_stale() -> None:
+    """A stored check dated after now is due again, however recent it claims to be."""
+    import datetime as dt
+
+    from auditor.linkcheck import is_stale
+
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
+    assert is_stale(now + dt.timedelta(days=300), now, dt.timedelta(days=7))
+    assert not is_stale(now - dt.timedelta(days=1), now, dt.timedelta(days=7))
+    assert is_stale(now - dt.timedelta(days=8), now, dt.timedelta(days=7))
+
+
+def test_future_checks_are_rechecked_by_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`auditor links` re-checks URLs whose stored checked_at lies in the future."""
+    import datetime as dt
+
+    from auditor import linkcheck
+    from auditor.config import Settings
+
+    monkeypatch.setattr(linkcheck, "_fetch_and_read", _fetcher(None))
+    db = _db_with_links(tmp_path, checked_at="2099-01-01T00:00:00Z")
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
+    linkcheck.recheck_links(db, Settings(), older_than="7d", fmt="text", archive=False, allow_private=False,
+                            remap=[], now=now)
+    assert db.execute("select count(*) from link_checks").fetchone()[0] == 2
+
+
+def test_network_down_marks_nothing_dead(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """When no host can be resolved, `auditor links` says the network is down and records no failure."""
+    import datetime as dt
+
+    from auditor import linkcheck
+    from auditor.config import Settings
+
+    monkeypatch.setattr(linkcheck, "_fetch_and_read", _fetcher("dns"))
+    db = _db_with_links(tmp_path)
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
+    for _ in range(3):  # three failing checks would make a link dead
+        code = linkcheck.recheck_links(db, Settings(), older_than="0s", fmt="text", archive=False,
+                                       allow_private=False, remap=[], now=now)
+        now += dt.timedelta(days=2)
+    assert code == 2 and "network seems to be down" in capsys.readouterr().err
+    assert {r["outcome"] for r in db.query("select outcome from links")} == {"ok"}
+    assert db.execute("select count(*) from link_checks").fetchone()[0] == 0
+
+
+# Point 15: processes
+
+
+WORKERS_SCRIPT = r"""
+import os, sys, time
+from auditor.linkcheck.client import Fetch, Policy
+from auditor.linkcheck.scheduler import Task, check_all_processes
+
+PIDS = sys.argv[1]
+
+def stuck(url, policy):
+    with open(PIDS, "a") as f:
+        f.write(f"{os.getpid()}\n")
+    time.sleep(600)
+    return Fetch(url)
+
+tasks = [Task(f"https://host{i}.org/x", f"k{i}") for i in range(4)]
+try:
+    check_all_processes(tasks, Policy(), processes=2, per_host=1, concurrency=2, retries=0, fetcher=stuck)
+except KeyboardInterrupt:
+    print("parent interrupted", file=sys.stderr)
+"""
+
+
+def _start_workers(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path, set[int]]:
+    import time
+
+    pids_file = tmp_path / "pids"
+    script = tmp_path / "workers.py"
+    script.write_text(WORKERS_SCRIPT)
+    proc = subprocess.Popen([sys.executable, str(script), str(pids_file)], stderr=subprocess.PIPE,
+                            start_new_session=True)
+    for _ in range(300):  # until both workers are inside a fetch (bounded: at most 30 s)
+        pids = {int(x) for x in pids_file.read_text().split()} if pids_file.exists() else set()
+        if len(pids) >= 2:
+            return proc, pids_file, pids
+        time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("the workers did not start")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[-1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc")
+@pytest.mark.parametrize("sig", ["SIGKILL", "SIGTERM"])
+def test_link_workers_exit_when_the_parent_dies(tmp_path: Path, sig: str) -> None:
+    """Killing the parent of the link-check workers (SIGKILL or SIGTERM) makes every worker exit too."""
+    import os
+    import signal
+    import time
+
+    proc, _, pids = _start_workers(tmp_path)
+    try:
+        os.kill(proc.pid, getattr(signal, sig))
+        proc.wait(timeout=30)
+        for _ in range(100):  # bounded wait for the kernel to deliver the parent-death signal
+            if not any(_alive(p) for p in pids):
+                break
+            time.sleep(0.1)
+        assert not any(_alive(p) for p in pids)
+    finally:
+        for p in pids:
+            if _alive(p):
+                os.kill(p, signal.SIGKILL)
+        if proc.stderr:
+            proc.stderr.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc")
+def test_ctrl_c_prints_no_worker_traceback(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the whole process group) is reported by the parent alone: no worker prints a traceback."""
+    import os
+    import signal
+
+    proc, _, pids = _start_workers(tmp_path)
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        text = err.decode()
+        assert "parent interrupted" in text
+        assert "Traceback" not in text and "KeyboardInterrupt" not in text
+    finally:
+        for p in pids:
+            if _alive(p):
+                os.kill(p, signal.SIGKILL)
+
+
+def test_ctrl_c_after_the_run_is_stored_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while the output is being written says the run was stored (and it is), not that nothing was."""
+    from click.testing import CliRunner
+
+    from auditor import output
+    from auditor.cli import cli
+
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(output, "render", interrupted)
+    doc = tmp_path / "paper.txt"
+    doc.write_text(DOC)
+    db = tmp_path / "audit.db"
+    res = CliRunner().invoke(cli, ["audit", str(doc), "--db", str(db), "--no-html"])
+    assert res.exit_code == 130
+    assert "the run was stored as run 1" in res.output and "nothing" not in res.output
+    assert sqlite3.connect(db).execute("select count(*) from runs").fetchone()[0] == 1
