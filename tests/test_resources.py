@@ -399,3 +399,31 @@ def test_doc_timeout_option_reaches_the_audit(tmp_path: Path, monkeypatch: pytes
     assert "a.txt: not audited: it took longer than the per-document time limit" in res.output
     rows = sqlite3.connect(db).execute("select name, error is null from documents").fetchall()
     assert sorted(rows) == [("a.txt", 0), ("b.txt", 1)]
+
+
+def test_entry_boundary_search_reads_a_bounded_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finding sentence boundaries in a long entry of initials scans text in proportion to its length."""
+    from auditor.parsing import entries
+
+    counter = CountingRe()
+
+    class Spy:
+        def __init__(self, pattern: re.Pattern[str]) -> None:
+            self.pattern = pattern
+
+        def search(self, string: str, *a: Any) -> Any:
+            counter.scanned += len(string)
+            return self.pattern.search(string, *a)
+
+    monkeypatch.setattr(entries, "re", counter)
+    if hasattr(entries, "WORD_AT_END"):
+        monkeypatch.setattr(entries, "WORD_AT_END", Spy(entries.WORD_AT_END))
+
+    def scanned(n: int) -> int:
+        counter.scanned = 0
+        entries._boundary("Smith, J. " + "A. B. " * n + "2000. The title.")
+        return counter.scanned
+
+    small, large = scanned(500), scanned(1000)
+    assert large <= 2.3 * small
+    assert entries._boundary("Smith, J. A. 2000. The title.") == len("Smith, J. A. 2000")
