@@ -74,6 +74,8 @@ def collect_paths(paths: list[str]) -> tuple[list[Path], list[str]]:
         p = Path(raw)
         if p.is_dir():
             found = _expand_folder(p, problems)
+            problems.extend(f"{d}: folder cannot be read ({why}); its documents were not audited"
+                            for d, why in unreadable_folders(p))
             if not found:
                 problems.append(f"{p}: no documents found (looked for {', '.join(s for s in FORMATS if s)})")
             files.extend(found)
@@ -93,6 +95,18 @@ def collect_paths(paths: list[str]) -> tuple[list[Path], list[str]]:
     return unique, problems
 
 
+def unreadable_folders(root: Path) -> list[tuple[str, str]]:
+    """Folders under root (not hidden) whose contents cannot be listed, with the reason."""
+    failed: list[tuple[str, str]] = []
+
+    def note(exc: OSError) -> None:
+        failed.append((str(exc.filename), exc.strerror or str(exc)))
+
+    for _top, dirs, _ in os.walk(root, onerror=note):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+    return failed
+
+
 @dataclass
 class AuditResult:
     started_at: str
@@ -110,16 +124,71 @@ def now_iso() -> str:
 
 
 def audit_file(path: Path, settings: Settings, today: dt.date, strict: bool = False) -> DocumentResult:
-    """Load, parse and check one document; a document that cannot be read becomes an error result."""
+    """Load, parse and check one document; a document that cannot be read becomes an error result, and
+    so does one the auditor fails on (the run goes on with the others)."""
     try:
         doc = load_document(path)
     except DocumentError as exc:
         return DocumentResult(str(path), error=str(exc))
-    parsed = parse_document(doc)
-    ctx = AuditContext(parsed, today, settings.for_path(str(path)))
-    findings = run_checks(ctx, settings.enabled_rules(str(path)), settings.severities, strict=strict)
+    try:
+        parsed = parse_document(doc)
+        ctx = AuditContext(parsed, today, settings.for_path(str(path)))
+        findings = run_checks(ctx, settings.enabled_rules(str(path)), settings.severities, strict=strict)
+    except Exception as exc:  # a bug or an input the parsers cannot take: this document only
+        if os.environ.get("AUDITOR_DEBUG"):
+            raise
+        return DocumentResult(str(path), error=f"{path}: could not be audited ({type(exc).__name__}: {exc})")
     apply_suppressions(doc.ignore_directives, findings)
     return DocumentResult(str(path), parsed, findings)
+
+
+def _document_worker(conn, path: Path, settings: Settings, today: dt.date, strict: bool,  # type: ignore[no-untyped-def]
+                     parent: int) -> None:
+    from auditor.procs import quiet_worker
+
+    quiet_worker(parent)
+    try:
+        result = audit_file(path, settings, today, strict)
+    except Exception as exc:  # noqa: BLE001 -- reported by the parent as this document's error
+        result = DocumentResult(str(path), error=f"{path}: internal error {type(exc).__name__}: {exc}")
+    conn.send(result)
+    conn.close()
+
+
+def audit_file_bounded(path: Path, settings: Settings, today: dt.date, strict: bool = False,
+                       timeout: float | None = None) -> DocumentResult:
+    """audit_file in a forked worker process that gets `timeout` seconds; past it the worker is killed and
+    the document gets an error. Without fork (or without a timeout) the document is audited in-process.
+
+    A worker process rather than a signal or a cooperative check: a regular expression or the HTML
+    parser can spend minutes in C code where neither runs, and a runaway document's memory goes with
+    its process."""
+    if not timeout or timeout <= 0 or not hasattr(os, "fork"):
+        return audit_file(path, settings, today, strict)
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_document_worker, args=(sender, path, settings, today, strict, os.getpid()),
+                       daemon=True, name="auditor-document")
+    proc.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout):
+            return DocumentResult(str(path), error=f"{path}: not audited: it took longer than the per-document "
+                                                   f"time limit of {timeout:g} s (--doc-timeout)")
+        try:
+            result: DocumentResult = receiver.recv()
+        except (EOFError, OSError):
+            proc.join(5)
+            return DocumentResult(str(path), error=f"{path}: not audited: the process auditing it ended "
+                                                   f"unexpectedly (exit code {proc.exitcode})")
+        return result
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+        receiver.close()
 
 
 def apply_suppressions(directives: dict[int, set[str]], findings: list[Finding]) -> None:
@@ -131,8 +200,9 @@ def apply_suppressions(directives: dict[int, set[str]], findings: list[Finding])
 
 
 def audit_paths(paths: list[str], settings: Settings, today: dt.date | None = None,
-                strict: bool = False, manuscript: bool = False) -> AuditResult:
-    """Audit every document under the given paths; with manuscript, all of them as one manuscript."""
+                strict: bool = False, manuscript: bool = False, doc_timeout: float | None = None) -> AuditResult:
+    """Audit every document under the given paths, each within `doc_timeout` seconds when given; with
+    manuscript, all of them as one manuscript."""
     result = AuditResult(now_iso())
     today = today or dt.date.today()
     units: list[Path | Manuscript]
@@ -146,7 +216,7 @@ def audit_paths(paths: list[str], settings: Settings, today: dt.date | None = No
         if isinstance(unit, Manuscript):
             result.documents.extend(audit_manuscript(unit, settings, today, strict))
         else:
-            result.documents.append(audit_file(unit, settings, today, strict))
+            result.documents.append(audit_file_bounded(unit, settings, today, strict, doc_timeout))
     result.finished_at = now_iso()
     return result
 

@@ -80,12 +80,15 @@ def _date(value: str | None) -> dt.date | None:
               help="Rewrite URLs before fetching (regular expression; repeatable).")
 @click.option("--manuscript", is_flag=True,
               help="Audit the files (in the order given; a folder's in natural order) as one manuscript.")
+@click.option("--doc-timeout", type=click.FloatRange(min=0), default=60, show_default=True, metavar="SECONDS",
+              help="Give up on a document that takes longer than this (0: no limit); the others go on.")
 @click.option("--today", hidden=True, help="Pretend the audit runs on this day (YYYY-MM-DD), for tests.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
 def audit(paths: tuple[str, ...], db_path: str, html_dir: str, no_html: bool, fmt: str | None,
           output: str | None, fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
           config_path: str | None, check_links: bool, archive: bool, allow_private: bool,
-          remap: tuple[tuple[str, str], ...], manuscript: bool, today: str | None, quiet: bool) -> None:
+          remap: tuple[tuple[str, str], ...], manuscript: bool, doc_timeout: float, today: str | None,
+          quiet: bool) -> None:
     """Audit documents (default: the references/ folder) and record the run in the database."""
     from auditor.commands import run_audit
 
@@ -93,7 +96,7 @@ def audit(paths: tuple[str, ...], db_path: str, html_dir: str, no_html: bool, fm
                      fmt=fmt, output=output, fail_on=fail_on, select=list(select), ignore=list(ignore),
                      config_path=config_path, check_links=check_links, archive=archive,
                      allow_private=allow_private, remap=list(remap), today=_date(today), quiet=quiet,
-                     manuscript=manuscript)
+                     manuscript=manuscript, doc_timeout=doc_timeout)
     sys.exit(code)
 
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import click
 
-from auditor import __version__, safewrite
+from auditor import __version__
 from auditor.audit import audit_paths
 from auditor.config import Settings, discover_settings, expand_rules, load_settings, parse_duration
 from auditor.errors import AuditorError
+from auditor.fileio import write_atomic
 from auditor.terminal import clean, clean_line, use_colour
 from auditor.userregex import check_remap
 
@@ -47,6 +48,19 @@ def resolve_settings(paths: list[str], config_path: str | None, select: list[str
     return settings
 
 
+def refuse_output_over_inputs(output: str, db_path: str, paths: list[str]) -> None:
+    """`-o` must not name the database or a document being audited: writing it would destroy an input."""
+    from auditor.audit import collect_paths
+    from auditor.fileio import same_file
+
+    if same_file(output, db_path):
+        raise AuditorError(f"-o {output} is the audit database (--db); choose another output file")
+    files, _ = collect_paths(paths)
+    for f in files + [Path(p) for p in paths]:
+        if same_file(output, f):
+            raise AuditorError(f"-o {output} is one of the documents being audited; choose another output file")
+
+
 def exit_code(findings_severities: list[str], fail_on: str) -> int:
     """0 when nothing is at or above fail_on, else 1."""
     if fail_on == "never":
@@ -59,7 +73,7 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
               fail_on: str | None, select: list[str], ignore: list[str], config_path: str | None,
               check_links: bool = False, archive: bool = False, allow_private: bool = False,
               remap: list[tuple[str, str]] | None = None, today: dt.date | None = None,
-              quiet: bool = False, manuscript: bool = False) -> int:
+              quiet: bool = False, manuscript: bool = False, doc_timeout: float | None = None) -> int:
     """Audit the paths, store the run, print the result; return the exit code."""
     from auditor import output as out
     from auditor.store import open_db, previous_run_id, save_run
@@ -68,8 +82,10 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
     for pattern, replacement in remap or []:
         check_remap(pattern, replacement, "--remap")
     fmt = fmt or settings.format
+    if output:
+        refuse_output_over_inputs(output, db_path, paths)
     db = open_db(db_path)  # fail early, before any work, when the database is unusable
-    result = audit_paths(paths, settings, today=today, manuscript=manuscript)
+    result = audit_paths(paths, settings, today=today, manuscript=manuscript, doc_timeout=doc_timeout)
     for problem in result.problems:
         click.echo(f"Error: {clean_line(problem)}", err=True)
     for d in result.documents:
@@ -88,25 +104,33 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
     ids = save_run(db, result.started_at, result.finished_at, __version__, command, result.documents,
                    {"select": settings.select, "ignore": settings.ignore, "fail_on": settings.fail_on,
                     "config": settings.source, "check_links": check_links})
-    if check_links:
-        db.execute("update link_checks set run_id = ? where run_id is null", [ids.run_id])
-    previous = previous_run_id(db, ids.run_id)
-    changes = out.changes_between(db, previous, ids.run_id) if previous else None
-    text = out.render(fmt, db, ids.run_id, changes=changes, quiet=quiet, link_summary=link_summary)
-    if output:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        safewrite.write_text(output, text)  # never coloured
-    if fmt == "text" or not output:
-        if fmt == "text" and use_colour(sys.stdout):
-            text = out.render(fmt, db, ids.run_id, changes=changes, quiet=quiet, link_summary=link_summary,
-                              colour=True)
-        click.echo(text, nl=False)
-    if html_dir:
-        from auditor.report import render_html
+    try:
+        if check_links:
+            # Only the checks this audit made: not those of an earlier release's `auditor links`.
+            db.execute("update link_checks set run_id = ? where run_id is null and checked_at >= ?",
+                       [ids.run_id, result.started_at])
+            db.conn.commit()
+        previous = previous_run_id(db, ids.run_id)
+        changes = out.changes_between(db, previous, ids.run_id) if previous else None
+        text = out.render(fmt, db, ids.run_id, changes=changes, quiet=quiet, link_summary=link_summary)
+        if output:
+            write_atomic(output, text)  # never coloured
+        if fmt == "text" or not output:
+            if fmt == "text" and use_colour(sys.stdout):
+                text = out.render(fmt, db, ids.run_id, changes=changes, quiet=quiet, link_summary=link_summary,
+                                  colour=True)
+            click.echo(text, nl=False)
+        if html_dir:
+            from auditor.report import render_html
 
-        index = render_html(db, ids.run_id, Path(html_dir))
-        if fmt == "text" and not quiet:
-            click.echo(f"HTML report: {clean_line(index)}")
+            index = render_html(db, ids.run_id, Path(html_dir))
+            if fmt == "text" and not quiet:
+                click.echo(f"HTML report: {clean_line(index)}")
+    except KeyboardInterrupt:
+        # The run is in the database already: say so, rather than the generic "nothing was stored".
+        click.echo(f"Interrupted; the run was stored as run {ids.run_id} in {clean_line(db_path)}, but its "
+                   f"output may be incomplete (`auditor report` renders it again).", err=True)
+        return 130
     severities = [f.severity.value for d in result.readable for f in d.findings if not f.suppressed]
     return exit_code(severities, settings.fail_on)
 

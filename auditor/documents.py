@@ -112,8 +112,12 @@ def document_from_bytes(path: str, data: bytes, fmt: str) -> Document:
     lines, repaired = repair_mojibake(lines)
     html = None
     if fmt == "html":
-        html = read_html(text if not repaired else "\n".join(lines))
-        lines = html.lines
+        source = text if not repaired else "\n".join(lines)
+        if html_depth(source) <= MAX_HTML_DEPTH:
+            html = read_html(source)
+            lines = html.lines
+        else:
+            lines = flat_html_lines(source)
     doc = Document(
         path=path,
         format=fmt,
@@ -136,7 +140,11 @@ def decode_bytes(path: str, data: bytes) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise DocumentError(f"{path}: starts with a UTF-16 byte order mark but is not valid UTF-16 "
+                                f"({exc.reason} at byte {exc.start})") from None
     if b"\x00" in data[:8192]:
         raise DocumentError(f"{path}: looks like a binary file, not a text document")
     try:
@@ -271,3 +279,45 @@ def ignore_directives(lines: list[str]) -> dict[int, set[str]]:
             out[number] = pending
             pending = None
     return out
+
+
+# Deeply nested markup costs the HTML parser quadratic time (20,000 nested <div> took a minute); past
+# this depth a document is read as text with its tags blanked out, line by line.
+MAX_HTML_DEPTH = 1000
+# Bounded repetitions keep these scans linear on text full of unclosed "<".
+TAG = re.compile(r"<(/?)([a-zA-Z][\w:-]*)[^<>]{0,4000}?(/?)>")
+SCRIPT_START = re.compile(r"<(script|style)\b", re.IGNORECASE)
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+             "track", "wbr"}
+
+
+def html_depth(text: str) -> int:
+    """The deepest nesting of elements (open tags not yet closed), found in one pass without parsing."""
+    depth = deepest = 0
+    for m in TAG.finditer(text):
+        if m.group(3) or m.group(2).lower() in VOID_TAGS:
+            continue
+        depth = max(0, depth - 1) if m.group(1) else depth + 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def flat_html_lines(text: str) -> list[str]:
+    """The text of HTML too deeply nested to parse: tags and scripts blanked, each line kept in place."""
+    import html
+
+    pieces: list[str] = []
+    pos = 0
+    while m := SCRIPT_START.search(text, pos):
+        close = _find_close(text, m)
+        pieces += [text[pos:m.start()], "\n" * text.count("\n", m.start(), close)]
+        pos = close
+    pieces.append(text[pos:])
+    text = re.sub(r"<[^<>]{0,4000}>", lambda m: " " + "\n" * m.group(0).count("\n"), "".join(pieces))
+    return [" ".join(html.unescape(line).split()) for line in LINE_BREAK.split(text)]
+
+
+def _find_close(text: str, start: re.Match[str]) -> int:
+    """Where the script or style element opened at `start` ends (the end of the text if never)."""
+    m = re.compile(rf"</{start.group(1)}\s*>", re.IGNORECASE).search(text, start.end())
+    return m.end() if m else len(text)

@@ -7,9 +7,11 @@ leaves the earlier runs intact.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,16 +73,29 @@ INDEXES = [
 ]
 
 
+# PRAGMA application_id of an audit database ("CITA"); files of the previous release have 0 and our tables.
+APPLICATION_ID = 0x43495441
+SCHEMA_VERSION = 1
+# How long a run waits for another run that is writing the same database before giving up.
+BUSY_TIMEOUT = 120.0
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating if needed) an audit database with the current schema."""
+    """Open (creating if needed) an audit database with the current schema.
+
+    A file that is not one of ours (another application's SQLite database) is refused before anything
+    is written to it; a database of the previous release (our tables, no application id) is upgraded."""
     p = Path(path)
     try:
         if p.exists() and p.is_dir():
             raise StoreError(f"{p}: is a directory, not a database file")
         p.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite_utils.Database(p)
-        db.execute("select 1")
+        conn = sqlite3.connect(str(p), timeout=BUSY_TIMEOUT)
+        db = sqlite_utils.Database(conn)
+        _check_ours(db, p)
         ensure_schema(db)
+    except sqlite3.OperationalError as exc:
+        raise _store_error(p, exc) from None
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{p}: not an audit database ({exc})") from None
     except OSError as exc:
@@ -88,20 +103,73 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
+def _store_error(p: Path | str, exc: sqlite3.Error) -> StoreError:
+    if "locked" in str(exc) or "busy" in str(exc):
+        return StoreError(f"{p}: database busy: another run kept it locked for more than {BUSY_TIMEOUT:g} s; "
+                          f"nothing of this run was stored, try again")
+    return StoreError(f"{p}: cannot use the audit database ({exc})")
+
+
+def _check_ours(db: sqlite_utils.Database, p: Path) -> None:
+    """Refuse a database that belongs to another application; only reads, never writes."""
+    app_id = db.execute("pragma application_id").fetchone()[0]
+    if app_id == APPLICATION_ID:
+        return
+    tables = set(db.table_names())
+    if app_id != 0:
+        raise StoreError(f"{p}: not an audit database (it belongs to another application, "
+                         f"application_id {app_id}); it was left unchanged")
+    ours = tables <= set(SCHEMA) and "runs" in tables and "started_at" in {c.name for c in db.table("runs").columns}
+    if tables and not ours:
+        raise StoreError(f"{p}: not an audit database (it holds other tables: "
+                         f"{', '.join(sorted(tables)[:5])}); it was left unchanged")
+
+
+@contextlib.contextmanager
+def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A transaction that takes the write lock at its start (BEGIN IMMEDIATE), waiting up to BUSY_TIMEOUT
+    for another run to finish, so that two runs never both read and then both try to write."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    else:
+        db.conn.execute("COMMIT")
+
+
 def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create missing tables, add columns that newer versions introduced; never drop anything."""
-    for name, columns in SCHEMA.items():
-        table = db.table(name)
-        pk = PRIMARY_KEYS.get(name, "id")
-        if not table.exists():
-            table.create(columns, pk=pk)
-        else:
-            have = {c.name for c in table.columns}
-            for column, kind in columns.items():
-                if column not in have:
-                    table.add_column(column, kind)
-    for name, cols in INDEXES:
-        db.table(name).create_index(cols, if_not_exists=True)
+    if (db.execute("pragma application_id").fetchone()[0] == APPLICATION_ID
+            and db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION and _schema_complete(db)):
+        return  # nothing to change: no write lock needed
+    with immediate(db):
+        for name, columns in SCHEMA.items():
+            table = db.table(name)
+            pk = PRIMARY_KEYS.get(name, "id")
+            if not table.exists():
+                table.create(columns, pk=pk)
+            else:
+                have = {c.name for c in table.columns}
+                for column, kind in columns.items():
+                    if column not in have:
+                        table.add_column(column, kind)
+        for name, cols in INDEXES:
+            db.table(name).create_index(cols, if_not_exists=True)
+        db.execute(f"pragma application_id = {APPLICATION_ID}")
+        db.execute(f"pragma user_version = {SCHEMA_VERSION}")
+
+
+def _schema_complete(db: sqlite_utils.Database) -> bool:
+    tables = set(db.table_names())
+    if not set(SCHEMA) <= tables:
+        return False
+    return all(set(columns) <= {c.name for c in db.table(name).columns} for name, columns in SCHEMA.items())
 
 
 def fingerprint(rule: str, path: str, subject: str) -> str:
@@ -132,10 +200,19 @@ def save_run(db: sqlite_utils.Database, started_at: str, finished_at: str, versi
              results: list[DocumentResult], settings: dict[str, Any] | None = None) -> SavedIds:
     """Write a whole run in one transaction and return the ids given to what was stored."""
     try:
-        with db.atomic():
+        with immediate(db):
             return _save(db, started_at, finished_at, version, command, results, settings or {})
+    except sqlite3.OperationalError as exc:
+        raise _store_error("the audit database", exc) from None
     except sqlite3.Error as exc:
         raise StoreError(f"cannot write the audit database: {exc}") from None
+
+
+def _pk(value: Any) -> int:
+    """The primary key sqlite-utils reports for a row just inserted (never None after an insert)."""
+    if value is None:
+        raise StoreError("the database did not return the id of a row it stored")
+    return int(value)
 
 
 def _save(db: sqlite_utils.Database, started_at: str, finished_at: str, version: str, command: str,
@@ -147,7 +224,7 @@ def _save(db: sqlite_utils.Database, started_at: str, finished_at: str, version:
         "documents_count": len(results), "findings_count": total,
         "settings": json.dumps(settings, ensure_ascii=False, default=str),
     }).last_pk
-    ids = SavedIds(int(run_id))
+    ids = SavedIds(_pk(run_id))
     manuscripts: dict[str, int] = {}
     for result in results:
         if result.manuscript is not None and result.manuscript not in manuscripts:
@@ -190,7 +267,7 @@ def _save_document(db: sqlite_utils.Database, ids: SavedIds, result: DocumentRes
     counts = {s: sum(1 for f in result.findings if f.severity.value == s and not f.suppressed)
               for s in ("error", "warning", "info")}
     doc = parsed.document if parsed else None
-    document_id = int(db.table("documents").insert({
+    document_id = _pk(db.table("documents").insert({
         "run_id": ids.run_id, "path": result.path, "name": Path(result.path).name,
         "sha256": doc.sha256 if doc else None, "format": doc.format if doc else None,
         "encoding": doc.encoding if doc else None, "line_count": len(doc.lines) if doc else None,

@@ -50,19 +50,63 @@ def same_work(a: Entry, b: Entry) -> str | None:
     return None
 
 
+# An entry is compared by title with at most this many earlier entries whose titles are close enough;
+# only a crafted list of hundreds of near-identical titles reaches it.
+MAX_TITLE_CANDIDATES = 200
+NO_YEAR = (None, "n.d.")
+
+
 def duplicates(ctx: AuditContext) -> dict[int, tuple[Entry, str]]:
-    """Each entry that repeats an earlier one → (the earlier entry, why); computed once per document."""
+    """Each entry that repeats an earlier one → (the earlier entry, why); computed once per document.
+
+    The answer is the same as comparing every pair with `same_work` (the first earlier entry that is
+    the same work), but the candidates come from indexes: the first entry with each DOI and each URL,
+    and titles that can pass the title test, looked up among entries whose years can agree."""
     if "duplicates" not in ctx.cache:
-        found: dict[int, tuple[Entry, str]] = {}
-        entries = [e for e in references(ctx) if not e.is_footnote]
-        for i, b in enumerate(entries):
-            for a in entries[:i]:
-                why = same_work(a, b)
-                if why:
-                    found[b.index] = (a, why)
-                    break
-        ctx.cache["duplicates"] = found
+        ctx.cache["duplicates"] = _find_duplicates([e for e in references(ctx) if not e.is_footnote])
     return ctx.cache["duplicates"]
+
+
+def _find_duplicates(entries: list[Entry]) -> dict[int, tuple[Entry, str]]:
+    from rapidfuzz import process
+
+    found: dict[int, tuple[Entry, str]] = {}
+    first_doi: dict[str, int] = {}
+    first_url: dict[str, int] = {}
+    # year → (title keys, positions) of earlier entries with a title key of 12 characters or more
+    titles: dict[str | None, tuple[list[str], list[int]]] = {}
+    for i, b in enumerate(entries):
+        sure: list[int] = []
+        if b.doi and b.doi in first_doi:
+            sure.append(first_doi[b.doi])
+        urls = _web_urls(b) if b.urls else frozenset()
+        sure.extend(first_url[u] for u in urls if u in first_url)
+        limit = min(sure) if sure else i
+        candidates = set(sure)
+        tb = name_key(b.title) if b.title else ""
+        if tb:
+            years = list(titles) if b.year in NO_YEAR else [b.year, *NO_YEAR]
+            close: list[int] = []
+            for year in dict.fromkeys(years):
+                keys, positions = titles.get(year, ([], []))
+                for _, _, k in process.extract(tb, keys, scorer=fuzz.ratio, score_cutoff=92, limit=None):
+                    if positions[k] < limit and abs(len(keys[k]) - len(tb)) <= 0.2 * len(keys[k]):
+                        close.append(positions[k])
+            candidates.update(sorted(close)[:MAX_TITLE_CANDIDATES])
+        for j in sorted(candidates):
+            why = same_work(entries[j], b)
+            if why:
+                found[b.index] = (entries[j], why)
+                break
+        if b.doi:
+            first_doi.setdefault(b.doi, i)
+        for u in urls:
+            first_url.setdefault(u, i)
+        if len(tb) >= 12:
+            keys, positions = titles.setdefault(b.year, ([], []))
+            keys.append(tb)
+            positions.append(i)
+    return found
 
 
 @rule("duplicate-entry", severity=Severity.WARNING, family="entries",

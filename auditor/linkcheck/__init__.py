@@ -56,6 +56,28 @@ def parse_iso(text: str | None) -> dt.datetime | None:
         return None
 
 
+def is_stale(checked_at: dt.datetime, now: dt.datetime, age: dt.timedelta) -> bool:
+    """Whether a result checked at `checked_at` is too old to trust; one dated in the future (a wrong
+    clock, an edited database) is never trusted."""
+    return checked_at > now or now - checked_at >= age
+
+
+# When every URL fetched, on at least two hosts, failed to resolve or to connect, the machine is offline:
+# nothing is recorded and nothing is marked dead.
+OFFLINE_KINDS = {"dns", "connection"}
+OFFLINE_MESSAGE = ("the network seems to be down (no host could be resolved or reached); "
+                   "no link was recorded or marked dead")
+
+
+def network_down(run: LinkRun) -> bool:
+    """Whether the run's failures say more about this machine's network than about the links."""
+    from auditor.linkcheck.scheduler import host_of
+
+    fetched = [r for r in run.records.values() if not r.from_cache and r.outcome != "skipped"]
+    hosts = {host_of(r.fetched_url or r.url) for r in fetched}
+    return len(hosts) >= 2 and all(r.error_kind in OFFLINE_KINDS for r in fetched)
+
+
 def remapped(url: str, remap: list[tuple[str, str]]) -> str:
     for pattern, replacement in remap:
         url = userregex.substitute(pattern, replacement, url)
@@ -145,7 +167,7 @@ def verify_urls(urls: list[str], settings: Settings, db: sqlite_utils.Database |
             continue
         row = cached_rows.get(url)
         checked_at = parse_iso(row["checked_at"]) if row else None
-        if (row and row["outcome"] in ("ok", "redirected") and checked_at and now - checked_at < cache_age
+        if (row and row["outcome"] in ("ok", "redirected") and checked_at and not is_stale(checked_at, now, cache_age)
                 and (row.get("fetched_url") or url) == target):
             run.records[url] = LinkRecord(url, row["outcome"], "cached", row["http_status"], row["final_url"],
                                           row["title"], tuple(json.loads(row.get("titles") or "[]")),
@@ -350,8 +372,15 @@ def check_run_links(result, settings: Settings, db: sqlite_utils.Database, *, ar
         for url, rec in run.records.items():
             if rec.outcome in ("dead", "soft-404"):
                 rec.archive_url = lookup_archive(url, accessed_of.get(url), settings, allow_private)
-    with db.atomic():
-        store_records(db, run, None, now)
+    offline = network_down(run)
+    if offline:
+        click.echo(f"Error: {OFFLINE_MESSAGE}.", err=True)
+        run.records = {u: r for u, r in run.records.items() if r.outcome == "skipped" or r.from_cache}
+    else:
+        from auditor.store import immediate
+
+        with immediate(db):
+            store_records(db, run, None, now)
     for d in result.readable:
         enabled = settings.enabled_rules(d.path)
         added: list[Finding] = []
@@ -366,7 +395,7 @@ def check_run_links(result, settings: Settings, db: sqlite_utils.Database, *, ar
         apply_suppressions(d.parsed.document.ignore_directives, added)
         d.findings.extend(added)
         d.findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
-    return run.summary()
+    return run.summary() + (f"; {OFFLINE_MESSAGE}" if offline else "")
 
 
 def recheck_links(db: sqlite_utils.Database, settings: Settings, *, older_than: str | None, fmt: str,
@@ -381,15 +410,28 @@ def recheck_links(db: sqlite_utils.Database, settings: Settings, *, older_than: 
     for url in dict.fromkeys(list(known) + cited):
         row = known.get(url)
         checked = parse_iso(row["checked_at"]) if row else None
-        if checked is None or now - checked >= age:
+        if checked is None or is_stale(checked, now, age):
             due.append(url)
     run = verify_urls(due, settings, db, allow_private=allow_private, remap=remap, use_cache=False, now=now)
     if archive:
         for url, rec in run.records.items():
             if rec.outcome in ("dead", "soft-404"):
                 rec.archive_url = lookup_archive(url, None, settings, allow_private)
-    with db.atomic():
-        changes = store_records(db, run, None, now, scheduled=True)
+    if network_down(run):
+        click.echo(f"Error: {OFFLINE_MESSAGE}.", err=True)
+        return 2
+    from auditor import __version__
+    from auditor.store import immediate
+
+    with immediate(db):
+        # The checks are a run of their own ("links"), never attributed to the next audit.
+        run_id = db.table("runs").insert({
+            "started_at": iso(now), "finished_at": iso(dt.datetime.now(dt.UTC)),
+            "tool_version": __version__, "command": "links", "paths": "[]", "status": "links",
+            "documents_count": 0, "findings_count": 0, "settings": json.dumps({"older_than": older_than}),
+        }).last_pk
+        assert run_id is not None
+        changes = store_records(db, run, int(run_id), now, scheduled=True)
     died = [(u, old, new) for u, old, new in changes if new == "dead" and old != "dead"]
     recovered = [(u, old, new) for u, old, new in changes if old in FAILURES and new in ("ok", "redirected")]
     if fmt == "json":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import email.utils
 import heapq
 import itertools
+import os
 import queue
 import time
 from collections import deque
@@ -130,10 +131,16 @@ def check_all(tasks: list[Task], policy: Policy, per_host: int = 2, concurrency:
 _progress_queue = None
 
 
-def _init_worker(q) -> None:  # type: ignore[no-untyped-def]
-    """Start a forked worker with fresh thread state: locks held by the parent's threads stay behind."""
+def _init_worker(q, parent: int) -> None:  # type: ignore[no-untyped-def]
+    """Start a forked worker with fresh thread state: locks held by the parent's threads stay behind.
+
+    The worker ignores Ctrl-C (the parent reports it, without a traceback per worker) and exits when
+    the parent dies, however it dies."""
     global _progress_queue
     from auditor.linkcheck import client
+    from auditor.procs import quiet_worker
+
+    quiet_worker(parent)
 
     _progress_queue = q
     client.WATCHDOG = client.Watchdog()
@@ -193,11 +200,19 @@ def check_all_processes(tasks: list[Task], policy: Policy, *, processes: int, pe
     results: dict[str, Fetch] = {}
     share = max(per_host, concurrency // len(groups))
     try:
-        with ProcessPoolExecutor(max_workers=len(groups), mp_context=ctx, initializer=_init_worker,
-                                 initargs=(q,)) as pool:
+        pool = ProcessPoolExecutor(max_workers=len(groups), mp_context=ctx, initializer=_init_worker,
+                                   initargs=(q, os.getpid()))
+        try:
             futures = [pool.submit(_check_group, g, policy, per_host, share, retries, fetcher) for g in groups]
             for future in futures:
                 results.update(future.result())
+        except BaseException:
+            # Ctrl-C or a failure: stop the workers now instead of waiting for their checks to end.
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     finally:
         done.set()
         relay_thread.join(1)

@@ -11,7 +11,7 @@ import re
 from auditor.model import Citation, Document, Paragraph
 from auditor.parsing.dates import MONTHS
 from auditor.parsing.entries import ORGANISATION
-from auditor.parsing.text import fold, mask_code, mask_links
+from auditor.parsing.text import Spans, fold, mask_code, mask_links
 
 YEAR_ITEM = r"(?:1[5-9]\d\d|20\d\d)[a-z]?|n\.\s?d\.?|t\.\s?t\.?|in\s+press|forthcoming|tanpa\s+tahun"
 YEARS = re.compile(
@@ -78,6 +78,12 @@ SUP = re.compile(r"<sup>\s*(?P<body>\d{1,4}(?:\s*[-–—,]\s*\d{1,4})*)\s*</sup
 # Lettered note markers: "<sup>a</sup>", "<sup>a,c</sup>".
 SUP_LETTER = re.compile(r"<sup>\s*(?P<body>[a-z](?:\s*,\s*[a-z])*)\s*</sup>")
 BRACKET_RANGE = re.compile(r"\[(?P<a>\d{1,4})\]\s*[-–—]\s*\[(?P<b>\d{1,4})\]")
+# Bounds that keep crafted input linear: `[1-200,1-200,…]` expands to at most MAX_GROUP_ITEMS numbers
+# per bracket and MAX_PARAGRAPH_ITEMS per paragraph (real documents cite far fewer); a narrative
+# citation's names are looked for only in the NARRATIVE_WINDOW characters before "(2005)".
+MAX_GROUP_ITEMS = 500
+MAX_PARAGRAPH_ITEMS = 10_000
+NARRATIVE_WINDOW = 400
 NAME_WORD = re.compile(r"^(?:\d+[A-Z][\w.'’\-]*|[A-Z\u00C0-\u024F][\w.'’\-]*|[a-z][a-z]*['’][A-Z][\w'’\-]*)$")
 
 
@@ -399,8 +405,13 @@ def _narrative(para: Paragraph, start: int, end: int) -> list[Citation]:
     ym = YEARS.fullmatch(inner.strip())
     if not ym:
         return []
-    before = text[:start].rstrip()
+    # Only a bounded window before the parenthesis is read, so that each citation costs the same
+    # however long the paragraph is; a word the window cuts in two is not a name.
+    base = max(0, start - NARRATIVE_WINDOW)
+    before = text[base:start].rstrip()
     tokens = list(re.finditer(r"[^\s(),;:]+", before))
+    if base > 0 and tokens and tokens[0].start() == 0 and not text[base - 1].isspace():
+        tokens = tokens[1:]
     run: list[re.Match[str]] = []
     for tok in reversed(tokens):
         word = tok.group(0)
@@ -445,8 +456,8 @@ def _narrative(para: Paragraph, start: int, end: int) -> list[Citation]:
     for i, names_text in options:
         first_word = fold(run[i].group(0).rstrip(",."))
         names, et_al = _split_names(re.sub(r"['’]s\b", "", names_text))
-        readings.append((run[i].start(), names, et_al, first_word))
-    default = _default_reading(readings, before)
+        readings.append((base + run[i].start(), names, et_al, first_word))
+    default = _default_reading(readings, before, base)
     for n, (year, pos) in enumerate(_year_items(ym.group("years"), start + 1 + (len(inner) - len(inner.lstrip())))):
         if n == 0:
             name_start = default[0]
@@ -469,12 +480,16 @@ def _joiner(word: str) -> bool:
     return fold(bare) in CONNECTORS or word == "&" or bool(re.fullmatch(r"(?:et|al\.?|dkk\.?)", bare, re.I))
 
 
-def _default_reading(readings: list[tuple[int, list[str], bool, str]], before: str) -> tuple[int, list[str], bool]:
-    """Without an entry to decide, drop leading sentence words: "Menurut Padgett & Morris" → Padgett."""
+def _default_reading(readings: list[tuple[int, list[str], bool, str]], before: str,
+                     base: int = 0) -> tuple[int, list[str], bool]:
+    """Without an entry to decide, drop leading sentence words: "Menurut Padgett & Morris" → Padgett.
+
+    `before` is the text from offset `base` of the paragraph up to the citation."""
     for start, names, et_al, first in readings:
         if first in SENTENCE_WORDS:
             continue
-        sentence_start = start == 0 or re.search(r"[.!?:]\s*$|^\s*$", before[:start])
+        head = before[:start - base]
+        sentence_start = start == 0 or re.search(r"[.!?:]\s*$", head) or (base == 0 and not head.strip())
         if sentence_start and len(names) == 1 and len(names[0].split()) > 1:
             words = names[0].split()
             if fold(words[0]) in SENTENCE_WORDS:
@@ -487,25 +502,31 @@ def _default_reading(readings: list[tuple[int, list[str], bool, str]], before: s
 def _numbered(para: Paragraph, brackets: bool, notes: bool) -> list[Citation]:
     out: list[Citation] = []
     text = para.text
-    taken: list[tuple[int, int]] = []
+    taken = Spans()
     for m in BRACKET_RANGE.finditer(text):
         a, b = int(m["a"]), int(m["b"])
         if 0 < b - a <= 200:
-            taken.append((m.start(), m.end()))
-            for value in range(a, b + 1):
+            taken.add(m.start(), m.end())
+            marker = m.group(0)  # one string shared by every item of the range
+            for value in range(a, min(b, a + MAX_GROUP_ITEMS - 1) + 1):
+                if len(out) >= MAX_PARAGRAPH_ITEMS:
+                    return out
                 pos = m.start("a") if value == a else m.start("b") if value == b else m.start("a")
-                out.append(_number_citation(para, value, pos, m.group(0), m.start()))
+                out.append(_number_citation(para, value, pos, marker, m.start()))
     patterns = [FOOTNOTE_REF, SUP] + ([NUMERIC_BRACKET] if brackets else [])
     for pattern in patterns:
         for m in pattern.finditer(text):
-            if any(m.start() < e and s < m.end() for s, e in taken):
+            if taken.overlaps(m.start(), m.end()):
                 continue
             if pattern is NUMERIC_BRACKET and _statistic(text, m.start(), m.end()):
                 continue
-            taken.append((m.start(), m.end()))
+            taken.add(m.start(), m.end())
             body_start = m.start("body")
+            marker = m.group(0)
             for value, pos in _expand(m.group("body"), body_start):
-                out.append(_number_citation(para, value, pos, m.group(0), m.start()))
+                if len(out) >= MAX_PARAGRAPH_ITEMS:
+                    return out
+                out.append(_number_citation(para, value, pos, marker, m.start()))
     return out
 
 
@@ -536,6 +557,8 @@ def _expand(body: str, base: int) -> list[tuple[int, int]]:
         if b < a or b - a > 200:
             b = a
         for value in range(a, b + 1):
+            if len(items) >= MAX_GROUP_ITEMS:
+                return items
             pos = base + (m.start(1) if value == a else m.start(2) if value == b else m.start(1))
             items.append((value, pos))
     return items

@@ -367,8 +367,7 @@ def _boundary(text: str, start: int = 0) -> int | None:
     """Offset of the first sentence boundary (". " before a capital or a quote) not after an initial."""
     for m in re.finditer(r"[.?!]\s+(?=[A-Z\u00C0-\u024F“\"'‘(\d])|\s(?=[“\"])", text[start:]):
         pos = start + m.start()
-        before = re.search(r"([\w'’\-]+)[,.]*$", text[:pos + 1].rstrip(".?! "))
-        word = before.group(1) if before else ""
+        word = _word_before(text, pos + 1)
         if m.group(0).strip() and INITIAL.fullmatch(word) and len(word.rstrip(".")) == 1:
             continue
         if word.lower() in ("vol", "no", "dkk", "al", "eds", "ed", "hlm", "pp", "jr", "st", "dr", "prof"):
@@ -395,6 +394,20 @@ def _join_lines(raw: str) -> str:
         else:
             out = f"{out} {part}" if out else part
     return out
+
+
+WORD_AT_END = re.compile(r"([\w'’\-]+)[,.]*$")
+
+
+def _word_before(text: str, end: int) -> str:
+    """The last word of text[:end] (trailing ".?! " and ",." ignored), reading only a short window
+    before `end` unless the word may be longer, so that each boundary costs the same in a long entry."""
+    lo = max(0, end - 200)
+    chunk = text[lo:end].rstrip(".?! ")
+    m = WORD_AT_END.search(chunk)
+    if lo > 0 and (not chunk or (m and m.start() == 0)):
+        m = WORD_AT_END.search(text[:end].rstrip(".?! "))
+    return m.group(1) if m else ""
 
 
 def _find_year(text: str) -> re.Match[str] | None:

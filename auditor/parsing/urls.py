@@ -5,13 +5,19 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
+from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
 from auditor.model import PartialDate
-from auditor.parsing.text import unescape_markdown
+from auditor.parsing.text import Spans, unescape_markdown
 
-ANGLE = re.compile(r"<((?:https?|ftp)://[^>\s]*(?:\s[^>\s]+)*?)>|<(www\.[^>\s]+)>", re.I)
-MD_TARGET = re.compile(r"\]\(((?:(?:https?|ftp)://|www\.)[^)\s]+(?:\([^)\s]*\)[^)\s]*)*)\)", re.I)
+# The runs of URL characters are possessive (`*+`, `++`): what follows a run can never be one of its
+# characters, so giving characters back could not produce a match, only cost time on unclosed input.
+ANGLE = re.compile(r"<((?:https?|ftp)://[^>\s]*+(?:\s[^>\s]++)*?)>|<(www\.[^>\s]++)>", re.I)
+MD_TARGET = re.compile(r"\]\(((?:(?:https?|ftp)://|www\.)[^)\s]++(?:\([^)\s]*\)[^)\s]*)*)\)", re.I)
+# Each `<…>` or `](…)` is looked for within this many characters of where it opens, so that text
+# full of unclosed openers costs time proportional to its length.
+URL_WINDOW = 4096
 BARE = re.compile(r"(?<![\w/<(\[])((?:https?|ftp)://[^\s<>\"'\]]+|www\.[a-z0-9\-]+\.[^\s<>\"'\]]+)", re.I)
 WIKI_LINK = re.compile(r"\[\[((?:https?|ftp)://[^\]\s]+)\]\]", re.I)
 ARCHIVE_HOST = re.compile(r"(?:^|\.)(?:archive\.org|archive\.(?:today|is|ph|li|vn|fo|md)|webcitation\.org|"
@@ -32,26 +38,39 @@ def _trim(url: str) -> str:
     return url
 
 
+def _scan(pattern: re.Pattern[str], text: str, opener: str) -> Iterator[re.Match[str]]:
+    """Non-overlapping matches of `pattern`, tried only where `opener` occurs, each on at most URL_WINDOW
+    characters."""
+    pos = text.find(opener)
+    while pos != -1:
+        m = pattern.match(text, pos, min(len(text), pos + URL_WINDOW))
+        if m:
+            yield m
+        pos = text.find(opener, m.end() if m else pos + 1)
+
+
 def find_urls(text: str) -> list[tuple[str, str, int]]:
     """URLs in an entry as (cleaned url, url as written, offset), angle brackets and link targets first."""
     out: list[tuple[str, str, int]] = []
-    spans: list[tuple[int, int]] = []
+    spans = Spans()
+    seen: set[str] = set()
 
     def add(raw: str, start: int, end: int) -> None:
-        if any(start < e and s < end for s, e in spans):
+        if spans.overlaps(start, end):
             return
-        spans.append((start, end))
+        spans.add(start, end)
         cleaned = _trim(unescape_markdown(raw))
         if cleaned.lower().startswith("www."):
             cleaned = "http://" + cleaned
-        if cleaned and cleaned not in [u for u, _, _ in out]:
+        if cleaned and cleaned not in seen:
+            seen.add(cleaned)
             out.append((cleaned, raw, start))
 
-    for m in MD_TARGET.finditer(text):
+    for m in _scan(MD_TARGET, text, "]("):
         add(m.group(1), m.start(1), m.end(1))
     for m in WIKI_LINK.finditer(text):
         add(m.group(1), m.start(1), m.end(1))
-    for m in ANGLE.finditer(text):
+    for m in _scan(ANGLE, text, "<"):
         raw = m.group(1) or m.group(2)
         add(raw, m.start(), m.end())
     for m in BARE.finditer(text):

@@ -19,7 +19,8 @@ import sqlite_utils
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from auditor import HOMEPAGE, __version__, safewrite
+from auditor import HOMEPAGE, __version__
+from auditor.fileio import write_atomic
 from auditor.report.charts import bar_chart, outcome_chart
 
 SEVERITIES = ("error", "warning", "info")
@@ -62,7 +63,7 @@ def render_html(db: sqlite_utils.Database, run_id: int, out_dir: Path) -> Path:
     for name in ("report.css", "report.js"):
         source = resources.files("auditor.report") / "static" / name
         with resources.as_file(source) as path:
-            safewrite.write_bytes(static / name, Path(path).read_bytes())
+            write_atomic(static / name, Path(path).read_bytes())
     env = _env()
     run = next(db.query("select * from runs where id = ?", [run_id]))
     documents = list(db.query("select * from documents where run_id = ? order by id", [run_id]))
@@ -81,7 +82,7 @@ def render_html(db: sqlite_utils.Database, run_id: int, out_dir: Path) -> Path:
         rows.append({"doc": d, "health": dict(health), "href": f"documents/{d['slug']}.html"})
         if not d["error"]:
             page = render_document(env, db, d, run, outcomes, elsewhere)
-            safewrite.write_text(pages / f"{d['slug']}.html", page)
+            write_atomic(pages / f"{d['slug']}.html", page)
     history = _outcome_history(db)
     index = env.get_template("index.html").render(
         run=run, rows=rows, version=__version__, homepage=HOMEPAGE,
@@ -90,7 +91,7 @@ def render_html(db: sqlite_utils.Database, run_id: int, out_dir: Path) -> Path:
         any_links=bool(outcomes), static="static",
     )
     target = out_dir / "index.html"
-    safewrite.write_text(target, index)
+    write_atomic(target, index)
     return target
 
 
