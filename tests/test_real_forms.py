@@ -489,3 +489,20 @@ def test_a_short_form_note_points_at_its_bibliography_entry() -> None:
     by_line = {e.line: e for e in parsed.entries}
     assert by_line[5].source == by_line[10].index and by_line[6].source == by_line[11].index
     assert found == []
+
+
+def test_a_url_broken_by_a_space_is_reported_whole() -> None:
+    """"…/files/paper 2022.pdf" is one URL with a space in it (malformed), not a URL cut at the space."""
+    text = ("Teks (Ada, 2022).\n\n## Daftar Pustaka\n\n"
+            "- Ada, B. 2022. Judul. https://repo.ac.id/files/paper 2022.pdf. Diakses 3 Mei 2023.\n")
+    parsed, found = audit_text(text)
+    assert parsed.entries[0].urls == ["https://repo.ac.id/files/paper 2022.pdf"]
+    assert [(f.rule, f.line) for f in found] == [("malformed-url", 5)]
+
+
+def test_a_url_wrapped_at_a_hyphen_by_a_word_export_is_rejoined() -> None:
+    """"https://rcf-" at the end of a line and "indonesia.org/…" on the next are one URL."""
+    from auditor.parsing.entries import parse_entry
+
+    entry = parse_entry("S. Wahyuni, “Judul,” 2025. [Online]. Available: https://rcf-\nindonesia.org/jurnal/x")
+    assert entry.urls == ["https://rcf-indonesia.org/jurnal/x"]

@@ -391,6 +391,8 @@ def _join_lines(raw: str) -> str:
             continue
         if out and re.search(r"<(?:https?|ftp)://[^>\s]*$", out) and not part.startswith("<"):
             out += part
+        elif out and re.search(r"(?:https?|ftp)://\S*[-/_.]$", out) and re.match(r"[\w%~]", part):
+            out += part  # a Word export wrapped "https://rcf-" / "indonesia.org/…" at the hyphen
         else:
             out = f"{out} {part}" if out else part
     return out

@@ -19,6 +19,9 @@ MD_TARGET = re.compile(r"\]\(((?:(?:https?|ftp)://|www\.)[^)\s]++(?:\([^)\s]*\)[
 # full of unclosed openers costs time proportional to its length.
 URL_WINDOW = 4096
 BARE = re.compile(r"(?<![\w/<(\[])((?:https?|ftp)://[^\s<>\"'\]]+|www\.[a-z0-9\-]+\.[^\s<>\"'\]]+)", re.I)
+FILE_EXTENSIONS = r"(?:pdf|html?|php|aspx?|jsp|docx?|xlsx?|pptx?|txt|csv|zip)"
+SPLIT_FILE = re.compile(rf"[ \t][^\s<>\"'/]{{1,60}}\.{FILE_EXTENSIONS}\b", re.I)
+FILE_END = re.compile(rf"\.{FILE_EXTENSIONS}$|\.[a-z0-9]{{1,5}}$|/$", re.I)
 WIKI_LINK = re.compile(r"\[\[((?:https?|ftp)://[^\]\s]+)\]\]", re.I)
 ARCHIVE_HOST = re.compile(r"(?:^|\.)(?:archive\.org|archive\.(?:today|is|ph|li|vn|fo|md)|webcitation\.org|"
                           r"archive-it\.org|arquivo\.pt|webarchive\.[\w.]+)$", re.I)
@@ -74,7 +77,12 @@ def find_urls(text: str) -> list[tuple[str, str, int]]:
         raw = m.group(1) or m.group(2)
         add(raw, m.start(), m.end())
     for m in BARE.finditer(text):
-        add(m.group(1), m.start(1), m.end(1))
+        end = m.end(1)
+        # "…/files/paper 2022.pdf": a file name broken by a space stays one (malformed) URL.
+        tail = SPLIT_FILE.match(text, end)
+        if tail and "/" in m.group(1)[8:] and not FILE_END.search(m.group(1)):
+            end = tail.end()
+        add(text[m.start(1):end], m.start(1), end)
     out.sort(key=lambda u: u[2])
     return out
 
