@@ -85,6 +85,11 @@ def collect_paths(paths: list[str]) -> tuple[list[Path], list[str]]:
             files.append(p)
         else:
             problems.append(f"{p}: no such file or directory")
+    return unique_files(files), problems
+
+
+def unique_files(files: list[Path]) -> list[Path]:
+    """The files in order, each once however it was named."""
     unique: list[Path] = []
     seen: set[str] = set()
     for f in files:
@@ -92,7 +97,7 @@ def collect_paths(paths: list[str]) -> tuple[list[Path], list[str]]:
         if key not in seen:
             seen.add(key)
             unique.append(f)
-    return unique, problems
+    return unique
 
 
 def unreadable_folders(root: Path) -> list[tuple[str, str]]:

@@ -49,7 +49,7 @@ def natural_key(path: Path) -> list[int | str]:
 
 def manuscript_files(paths: list[str]) -> tuple[list[Path], list[str]]:
     """The files of `--manuscript PATHS`: files in the order given, each folder's documents in natural order."""
-    from auditor.audit import collect_paths
+    from auditor.audit import collect_paths, unique_files
 
     files: list[Path] = []
     problems: list[str] = []
@@ -57,14 +57,7 @@ def manuscript_files(paths: list[str]) -> tuple[list[Path], list[str]]:
         found, bad = collect_paths([raw])
         problems.extend(bad)
         files.extend(sorted(found, key=natural_key) if Path(raw).is_dir() else found)
-    unique: list[Path] = []
-    seen: set[str] = set()
-    for f in files:
-        key = str(f.resolve())
-        if key not in seen:
-            seen.add(key)
-            unique.append(f)
-    return unique, problems
+    return unique_files(files), problems
 
 
 def manuscript_name(paths: list[str]) -> str:

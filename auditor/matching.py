@@ -151,11 +151,7 @@ def match_citations(parsed: ParsedDocument) -> None:
     kept: list[Citation] = []
     for cit in parsed.citations:
         if cit.kind in ("label", "pandoc"):
-            entry = by_key.get(fold(cit.raw))
-            if entry is not None:
-                cit.entry_index = entry.index
-                cit.candidates = [entry.index]
-                cit.status = "resolved"
+            _resolve_exactly(cit, by_key.get(fold(cit.raw)))
             kept.append(cit)
             continue
         if cit.kind in ("glued-key", "bare"):
@@ -164,11 +160,7 @@ def match_citations(parsed: ParsedDocument) -> None:
                 kept.append(cit)
             continue
         if cit.number is not None:
-            entry = by_number.get((cit.group, cit.number))
-            if entry is not None:
-                cit.entry_index = entry.index
-                cit.candidates = [entry.index]
-                cit.status = "resolved"
+            _resolve_exactly(cit, by_number.get((cit.group, cit.number)))
             kept.append(cit)
             continue
         if cit.readings:
@@ -182,6 +174,14 @@ def match_citations(parsed: ParsedDocument) -> None:
     for i, cit in enumerate(kept):
         cit.index = i
     parsed.citations = kept
+
+
+def _resolve_exactly(cit: Citation, entry: Entry | None) -> None:
+    """A number or a label names its entry exactly, or none."""
+    if entry is not None:
+        cit.entry_index = entry.index
+        cit.candidates = [entry.index]
+        cit.status = "resolved"
 
 
 def _choose_reading(cit: Citation, readings: list, keyed: list[tuple[Entry, EntryKeys]]) -> None:
