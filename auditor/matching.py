@@ -104,8 +104,8 @@ def citation_keys(names: list[str], loose: bool = False) -> list[set[str]]:
 
 
 def year_fits(cited: str | None, entry: Entry) -> bool:
-    if cited is None:
-        return True
+    if cited is None or entry.year is None:
+        return True  # an entry with no year at all is missing-year's finding, not the citation's
     have = entry.year or "n.d."
     if cited == have:
         return True

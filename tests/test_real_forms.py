@@ -506,3 +506,92 @@ def test_a_url_wrapped_at_a_hyphen_by_a_word_export_is_rejoined() -> None:
 
     entry = parse_entry("S. Wahyuni, “Judul,” 2025. [Online]. Available: https://rcf-\nindonesia.org/jurnal/x")
     assert entry.urls == ["https://rcf-indonesia.org/jurnal/x"]
+
+
+def test_an_entry_without_a_year_does_not_make_its_citation_an_error() -> None:
+    """"(Mehta et al., 2019)" for an entry that gives no year resolves; missing-year reports the entry."""
+    text = ("Randomization ([Mehta et al., 2019](https://arxiv.org/abs/1904.04762)) is used.\n\n## References\n\n"
+            "[1] Bhairav Mehta et al. [\"Active Domain Randomization\"](https://arxiv.org/abs/1904.04762) "
+            "arXiv:1904.04762\n")
+    parsed, found = audit_text(text)
+    assert [c.status for c in parsed.citations] == ["resolved"]
+    assert [f.rule for f in found if f.severity.value == "error"] == []
+    assert "missing-year" in [f.rule for f in found]
+
+
+@pytest.mark.parametrize("heading", ["## Bibliography {#bibliography}", '<h2 id="references">References</h2>'])
+def test_headings_with_pandoc_attributes_or_written_in_html(heading: str) -> None:
+    """A Pandoc attribute after a heading, or an HTML heading inside Markdown, still opens the list."""
+    text = (f"Skew-Fit ([Pong et al., 2019](#org1)) works (Koh and Kelly, 1987).\n\n{heading}\n<ol>\n"
+            "<li>Koh, C. G., and Kelly, J. M. (1987). \"Effects of axial load on\nelastomeric bearings.\" "
+            "EERC, Berkeley.</li>\n</ol>\n\n"
+            "<a id=\"org1\"></a>Pong, Vitchyr H., and Sergey Levine. 2019. “Skew-Fit.” <http://arxiv.org/abs/1903>.\n")
+    parsed, found = audit_text(text)
+    assert len(parsed.entries) == 2
+    assert [c.status for c in parsed.citations] == ["resolved", "resolved"] and found == []
+
+
+def test_bold_narrative_citations_keep_every_author() -> None:
+    """"**Zhang & Debono (2024)**" and "**Chainsecurity (2023)**" are narrative citations of their entries."""
+    text = ("**Zhang & Debono (2024)**\nMenganalisis kontrak.\n\n**Chainsecurity (2023)**\nTidak ada batas.\n\n"
+            "## DAFTAR PUSTAKA\n\n- Chainsecurity. (2023). TSTORE Low Gas Reentrancy.\n"
+            "- Zhang, A. & Debono, M. (2024). Transient Storage in the wild.\n")
+    parsed, found = audit_text(text)
+    assert [(c.raw, c.status) for c in parsed.citations] == [("Zhang & Debono (2024)", "resolved"),
+                                                             ("Chainsecurity (2023)", "resolved")]
+    assert found == []
+
+
+def test_a_nested_narrative_citation_is_not_also_an_author_only_citation() -> None:
+    """"(Image source: [Ruiz (2019)](url))" is one citation, not also "Ruiz" without a year."""
+    text = ("*Fig. 3. An overview. (Image source: [Ruiz (2019)](https://arxiv.org/abs/1810.02513))*\n\n"
+            "## References\n\n[1] Nataniel Ruiz, et al. \"Learning to Simulate.\" ICLR 2019\n")
+    parsed, found = audit_text(text)
+    assert [c.raw for c in parsed.citations] == ["Ruiz (2019)"] and found == []
+
+
+def test_titles_that_differ_only_in_their_numbers_are_different_works() -> None:
+    """"Modul 12: … Database 1" and "Modul 13: … Database 2" by the same author in the same year are two works."""
+    text = ("Teks [1], [2].\n\n## Referensi\n[1] Informatics Lab, “Modul 12: Laravel : Database 1,” in Modul "
+            "Praktikum, 2024, pp. 80–89.\n[2] Informatics Lab, “Modul 13: Laravel : Database 2,” in Modul "
+            "Praktikum, 2024, pp. 90–92.\n")
+    assert [r for r, _ in findings(text) if r == "duplicate-entry"] == []
+
+
+def test_rfc_labels_on_their_own_line_indented_subheadings_and_hanging_indents() -> None:
+    """A label alone on its line, "  Normative References" inside the list and a capitalised hanging-indent
+    line are not entries; the year is not taken from a title ("GOST 2012"); "Authors" ends the list."""
+    text = ("Intro cites [DNSKEY-IANA] and [RFC5997] and [RFC9558].\n\n6.  References\n\n"
+            "  Normative References\n\n   [DNSKEY-IANA]\n              IANA, \"DNSSEC Algorithm\n"
+            "              Numbers\", 2023, <https://www.iana.org/assignments/dns-sec-alg-numbers/>.\n\n"
+            "   [RFC5997]  DeKok, A., \"Use of Status-Server Packets in the\n"
+            "              Remote Authentication Dial In User Service (RADIUS)\n"
+            "              Protocol\", August 2010.\n\n"
+            "   [RFC9558]  Makarenko, B., \"Use of GOST 2012 Signature Algorithms\", RFC 9558, April 2024.\n\n"
+            "Authors\n\n   Jane Doe\n")
+    parsed, found = audit_text(text, "draft.txt")
+    assert [(e.line, e.key, e.year) for e in parsed.entries] == [(7, "DNSKEY-IANA", "2023"), (11, "RFC5997", "2010"),
+                                                                 (15, "RFC9558", "2024")]
+    assert [c.status for c in parsed.citations] == ["resolved"] * 3 and found == []
+
+
+def test_git_conflict_markers_are_not_text() -> None:
+    """A ">>>>>>> 4974…" line left by a merge is not part of the note above it."""
+    text = ("Teks[^1].\n\n[^1]: https://www.geeksforgeeks.org/java-classes.\n>>>>>>> 49746944b436a1b2\n")
+    parsed, _ = audit_text(text)
+    assert ">>>>>>>" not in parsed.entries[0].raw
+
+
+def test_a_link_to_an_entrys_url_cites_it() -> None:
+    """"([GameFAQ](url))" with exactly the URL of an entry makes that entry cited."""
+    text = ("Forums agree ([GameFAQ](https://gamefaqs.gamespot.com/boards/605603/65100695?page=15)) and "
+            "(Lukman, 2024).\n\n## References\n\n[1] Lukman, A. (2024). Report. https://example.org/report\n"
+            "[2] GameFAQs. Resident Evil 6 board. 2013. https://gamefaqs.gamespot.com/boards/605603/65100695?page=15\n")
+    assert [r for r, _ in findings(text) if r == "uncited-entry"] == []
+
+
+def test_the_single_uncited_entry_message_reads_naturally() -> None:
+    """One uncited entry and no citation: "the only entry of the reference list is not cited anywhere"."""
+    _, found = audit_text("Teks tanpa sitasi.\n\n## References\n\n- Williams, M. 2015. *A Data-Driven Method*.\n")
+    assert [f.message for f in found if f.rule == "uncited-entry"] == [
+        "the text cites no source: the only entry of the reference list is not cited anywhere"]

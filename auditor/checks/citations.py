@@ -9,6 +9,7 @@ from auditor.checks.entries import duplicates
 from auditor.checks.registry import AuditContext, Hit, rule
 from auditor.model import Citation, Entry, Severity
 from auditor.parsing.entries import entry_marker
+from auditor.parsing.urls import find_urls, is_doi_url, normalize_url
 
 NOTE_REF_IN_NOTE = re.compile(r"\[(\d{1,4})\]|<sup>(\d{1,4})</sup>")
 
@@ -155,6 +156,19 @@ def citation_not_first_author(ctx: AuditContext) -> Iterator[Hit]:
                            "where": _where(e), "first": first, "year": e.year or "n.d."}, citation=c)
 
 
+def _linked_urls(ctx: AuditContext) -> set[str]:
+    """The URLs the text links to outside the reference lists, normalised."""
+    doc = ctx.parsed.document
+    inside: set[int] = set()
+    for s in ctx.parsed.sections:
+        inside.update(range(s.heading_line or s.start, s.end + 1))
+    found: set[str] = set()
+    for number, line in enumerate(doc.lines, 1):
+        if number not in inside and number not in doc.skip_lines and ("://" in line or "www." in line):
+            found.update(normalize_url(u) for u, _, _ in find_urls(line))
+    return found
+
+
 def _cited_indexes(ctx: AuditContext) -> set[int]:
     """Entries a citation or note points at, or that a citation plainly means despite a slip."""
     cited: set[int] = set()
@@ -172,6 +186,11 @@ def _cited_indexes(ctx: AuditContext) -> set[int]:
     for e in ctx.whole.entries:
         if e.source is not None and e.index in cited:
             cited.add(e.source)
+    # "([GameFAQ](https://…/65100695))": a link in the text to the very URL of an entry cites it.
+    linked = _linked_urls(ctx)
+    for e in ctx.parsed.entries:
+        if linked and any(normalize_url(u) in linked for u in e.urls if not is_doi_url(u)):
+            cited.add(e.index)
     # A duplicate of a cited entry is reported as duplicate-entry, not also as uncited.
     for later, (earlier, _) in duplicates(ctx).items():
         if later in cited or earlier.index in cited:
@@ -193,9 +212,9 @@ def uncited_entry(ctx: AuditContext) -> Iterator[Hit]:
     if whole.footnote_style and not any(e.source is not None for e in whole.entries):
         return  # notes that cite no listed work: the list is a bibliography of further reading
     if not whole.citations:
-        what = "the only entry of the reference list" if len(references) == 1 else \
-            f"none of the {len(references)} entries of the reference list"
-        yield Hit(None, {"message": f"the text cites no source: {what} is cited anywhere"},
+        what = "the only entry of the reference list is not" if len(references) == 1 else \
+            f"none of the {len(references)} entries of the reference list is"
+        yield Hit(None, {"message": f"the text cites no source: {what} cited anywhere"},
                   subject="document")
         return
     cited = _cited_indexes(ctx)

@@ -38,6 +38,8 @@ def same_work(a: Entry, b: Entry) -> str | None:
     if not a.title or not b.title:
         return None
     ta, tb = name_key(a.title), name_key(b.title)
+    if NUMBERS.findall(ta) != NUMBERS.findall(tb):
+        return None  # "Modul 12: … Database 1" and "Modul 13: … Database 2" are two works
     if len(ta) < 12 or abs(len(ta) - len(tb)) > 0.2 * len(ta) or fuzz.ratio(ta, tb, score_cutoff=92) < 92:
         return None
     years_agree = a.year == b.year or a.year in (None, "n.d.") or b.year in (None, "n.d.")
@@ -67,6 +69,9 @@ def duplicates(ctx: AuditContext) -> dict[int, tuple[Entry, str]]:
     return ctx.cache["duplicates"]
 
 
+NUMBERS = re.compile(r"\d+")
+
+
 def _find_duplicates(entries: list[Entry]) -> dict[int, tuple[Entry, str]]:
     from rapidfuzz import process
 
@@ -90,7 +95,8 @@ def _find_duplicates(entries: list[Entry]) -> dict[int, tuple[Entry, str]]:
             for year in dict.fromkeys(years):
                 keys, positions = titles.get(year, ([], []))
                 for _, _, k in process.extract(tb, keys, scorer=fuzz.ratio, score_cutoff=92, limit=None):
-                    if positions[k] < limit and abs(len(keys[k]) - len(tb)) <= 0.2 * len(keys[k]):
+                    if positions[k] < limit and abs(len(keys[k]) - len(tb)) <= 0.2 * len(keys[k]) \
+                            and NUMBERS.findall(keys[k]) == NUMBERS.findall(tb):
                         close.append(positions[k])
             candidates.update(sorted(close)[:MAX_TITLE_CANDIDATES])
         for j in sorted(candidates):

@@ -11,7 +11,7 @@ import re
 from auditor.model import Citation, Document, Paragraph
 from auditor.parsing.dates import MONTHS
 from auditor.parsing.entries import ORGANISATION
-from auditor.parsing.text import Spans, fold, mask_code, mask_links
+from auditor.parsing.text import Spans, fold, mask_code, mask_emphasis, mask_links
 
 YEAR_ITEM = r"(?:1[5-9]\d\d|20\d\d)[a-z]?|n\.\s?d\.?|t\.\s?t\.?|in\s+press|forthcoming|tanpa\s+tahun"
 YEARS = re.compile(
@@ -123,7 +123,7 @@ def build_paragraphs(doc: Document, excluded: set[int]) -> list[Paragraph]:
             parts.append(gap)
             size += len(gap)
         segments.append((size, number, 1))
-        line = mask_links(mask_code(line))
+        line = mask_emphasis(mask_links(mask_code(line)))
         parts.append(line)
         size += len(line)
         blank = False
@@ -233,8 +233,11 @@ def _parenthetical(para: Paragraph) -> list[Citation]:
             out.extend(_narrative(para, start, end))
             continue
         offset = start + 1
+        # "(Image source: Ruiz (2019))": the name belongs to the narrative citation nested inside.
+        nested_year = inner_clean != inner and re.search(r"\(\s*(?:1[5-9]|20)\d\d", inner)
         for part in _items(inner_clean):
-            out.extend(_author_year_part(para, part, offset, start, end))
+            found = _author_year_part(para, part, offset, start, end)
+            out.extend(c for c in found if not (nested_year and c.kind == "author-only"))
             offset += len(part) + 1
     return out
 

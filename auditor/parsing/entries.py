@@ -17,7 +17,9 @@ from auditor.parsing.sections import is_subheading
 from auditor.parsing.text import fold, name_key, strip_markdown
 from auditor.parsing.urls import find_doi, find_urls
 
-BULLET = re.compile(r"^\s*[-*+•·–]\s+")
+BULLET = re.compile(r"^\s*(?:[-*+•·–]\s+|<li\b[^>]*>\s*)")
+# A line of HTML list markup alone ("<ol>", "</li>") in Markdown: no text of its own.
+BARE_TAGS = re.compile(r"^\s*(?:</?(?:ol|ul|li|div|p|br)\b[^>]*>\s*)+$", re.I)
 # "[1]", "\\[1\\]" (Word exported to Markdown), "1.", "[^1]:", "<sup>1</sup>", "^1 ", and "[[1] title](url)"
 # (an entry that is one whole Markdown link).
 NUMBERED = re.compile(r"^\s*(?:\\?\[(\d{1,4})\\?\]|(\d{1,4})[.)](?=\s)|\[\^(\d{1,4})\]:|<sup>(\d{1,4})</sup>|\^(\d{1,4})\s"
@@ -27,7 +29,7 @@ NUMBERED = re.compile(r"^\s*(?:\\?\[(\d{1,4})\\?\]|(\d{1,4})[.)](?=\s)|\[\^(\d{1
 LETTERED_NOTE = re.compile(r"^\s*(?:\[([a-z])\]|([a-z])[.)])\s+(?=\S)")
 GLUED_NOTE = re.compile(r"^\s*(\d{1,3})(?=[A-Z“\"‘])")
 # Symbolic labels as RFCs and some theses write them: "[RFC2396]  Berners-Lee, T., …", "[Hol14] …".
-LABELLED = re.compile(r"^\s*\[(?P<label>[A-Za-z][\w.+\-]{0,24})\](?=\s+\S)\s*")
+LABELLED = re.compile(r"^\s*\[(?P<label>[A-Za-z][\w.+\-]{0,24})\](?:(?=\s+\S)|(?<=[A-Z0-9]\])\s*$)\s*")
 # An entry written as a heading: "##### [1] Kenneth A. Tutu, …".
 HEADING_PREFIX = re.compile(r"^\s*#{1,6}\s+(?=\\?\[)")
 YEAR_RE = r"(?:1[5-9]\d\d|20\d\d)"
@@ -192,7 +194,7 @@ def split_entries(doc: Document, section: ReferenceSection) -> list[_Block]:
         if not text.strip():
             blank_before = True
             continue
-        if re.fullmatch(r"\s*(?:[-*_]\s*){3,}", text):
+        if re.fullmatch(r"\s*(?:[-*_]\s*){3,}", text) or BARE_TAGS.match(text):
             blank_before = True
             continue
         marker = entry_marker(text)
@@ -244,6 +246,10 @@ def _continues(text: str, current: _Block, blank_before: bool, marked_style: boo
         return not all(is_url_only(t) for _, t in current.lines)
     if _marker_only(current):
         return True
+    first = current.lines[0][1]
+    if not blank_before and current.marker in ("numbered", "label") and \
+            len(text) - len(text.lstrip()) > len(first) - len(first.lstrip()) + 1:
+        return True  # a hanging indent: "             Protocol", August 2010." under "[RFC5997] …"
     if blank_before and marked_style and current.marker != "plain" and not current.fragment and (
             s[:1].islower() or not ends_complete(last)):
         # Word exports break a marked entry's lines with blank lines: "PENERAPAN CRM UNTUK" / "" / "…".
@@ -413,12 +419,19 @@ def _word_before(text: str, end: int) -> str:
 
 
 def _find_year(text: str) -> re.Match[str] | None:
+    quoted = [q.span() for q in QUOTED_TITLE.finditer(text)]
     for pattern in (YEAR_PAREN, YEAR_SENTENCE, YEAR_BARE):
-        for m in pattern.finditer(text):
-            if IDENTIFIER_BEFORE.search(text[max(0, m.start("y") - 14): m.start("y")]):
-                continue
-            return m
+        found = [m for m in pattern.finditer(text)
+                 if not IDENTIFIER_BEFORE.search(text[max(0, m.start("y") - 14): m.start("y")])]
+        # "Use of GOST 2012 Signature Algorithms", April 2024: a year inside the quoted title is the
+        # title's own when another year follows the title.
+        outside = [m for m in found if not any(s < m.start("y") < e for s, e in quoted)]
+        if found:
+            return outside[0] if outside else found[0]
     return None
+
+
+QUOTED_TITLE = re.compile(r"“[^”]{4,300}”|\"[^\"]{4,300}\"")
 
 
 def normalize_year(token: str) -> str:
@@ -562,7 +575,9 @@ CONTAINER_CUE = re.compile(r"\b(?:pp?\.|hlm\.|hal\.|vol\.|no\.|journal|jurnal|pr
 FIRST_PERSON = re.compile(r"\b(?:saya|aku|kami|kita|I|we|my|our|us)\b")
 AUTHOR_START = re.compile(r"^(?:[-*+•]\s+|\[?\d{1,4}[.)\]]\s*)?(?:[A-Z\u00C0-\u024F][\w'’\-]+,\s+(?:[A-Z]\.|[A-Z][a-z]+)|"
                           r"(?:[A-Z]\.\s*){1,3}[A-Z][\w'’\-]+|[A-Z][\w'’\-]+\s+(?:[A-Z]\.\s*){1,3}[,.(]|"
-                          r"[A-Z][\w'’\-]+\s+[A-Z]{1,3}[,.]\s)")
+                          r"[A-Z][\w'’\-]+\s+[A-Z]{1,3}[,.]\s|"
+                          # Author-date: "Chainsecurity. (2023).", "Di Sorbo, A. et al. (2022)", "Sugiyono. 2017."
+                          r"[^()\n]{2,80}?\(\s*(?:1[5-9]|20)\d\d[a-z]?\s*\)|[^.\n]{2,60}\.\s*(?:1[5-9]|20)\d\d[a-z]?\.)")
 
 
 def reference_score(entry: Entry) -> int:

@@ -13,6 +13,7 @@ from collections import Counter
 PAGE_LABEL = re.compile(r"\[\s*(?:page|halaman|hal\.?)\s+\d{1,4}\s*\]\s*$", re.I)
 LONE_PAGE_NUMBER = re.compile(r"^\s*(?:[-–—]\s*)?\d{1,4}(?:\s*[-–—])?\s*$")
 DIGITS = re.compile(r"\d+")
+CONFLICT_MARKER = re.compile(r"^(?:<{7}|={7}|>{7})(?:\s|$)")
 
 
 def _shape(line: str) -> str:
@@ -27,7 +28,9 @@ def page_furniture(lines: list[str]) -> set[int]:
         if not lines[n - 1].replace("\f", "").strip():
             skip.add(n)
     for n, line in enumerate(lines, 1):
-        if PAGE_LABEL.search(line) and len(line) < 120:
+        if CONFLICT_MARKER.match(line):
+            skip.add(n)  # "<<<<<<< HEAD" / "=======" / ">>>>>>> 4974…" left by an unfinished merge
+        elif PAGE_LABEL.search(line) and len(line) < 120:
             skip.add(n)
         elif LONE_PAGE_NUMBER.match(line) and line.strip() and _blank(lines, n - 1) and _blank(lines, n + 1):
             skip.add(n)

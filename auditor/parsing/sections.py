@@ -22,6 +22,7 @@ AFTER_REFERENCES = {
     "about the author", "about the authors", "acknowledgements", "acknowledgments",
     "ucapan terima kasih", "author contributions", "supplementary material", "supplementary information",
     "figures", "tables", "figure legends", "competing interests", "funding", "riwayat hidup",
+    "authors", "author", "contributors", "penulis",
 }
 NUMBERING = re.compile(r"^(?:[IVXLC]+|\d+(?:\.\d+)*|[A-Z])[.)]?\s+(?=\S)")
 # Words that may follow a reference heading without changing what it is: "Referensi Terkait".
@@ -44,6 +45,12 @@ def heading_text(line: str) -> tuple[str, int] | None:
     if m:
         level = len(m.group(1))
         raw = raw[m.end():]
+    else:
+        h = re.fullmatch(r"<h([1-6])\b[^>]*>(.*?)</h\1>", raw, re.I)  # HTML written inside Markdown
+        if h:
+            level, raw = int(h.group(1)), h.group(2)
+    raw = re.sub(r"\s*\{[#.][^{}]*\}\s*$", "", raw)  # Pandoc attributes: "## Bibliography {#bibliography}"
+    raw = re.sub(r"<[^<>]{1,200}>", "", raw).strip()
     text = strip_markdown(raw).strip()
     text = NUMBERING.sub("", text).strip().rstrip(":").strip()
     if not text:
@@ -112,8 +119,8 @@ def _label_end(doc: Document, number: int, end: int) -> int:
 
 
 def markdown_level(line: str) -> int:
-    m = re.match(r"^\s*(#{1,6})\s+\S", line)
-    return len(m.group(1)) if m else 0
+    m = re.match(r"^\s*(#{1,6})\s+\S", line) or re.match(r"^\s*<h([1-6])\b", line, re.I)
+    return (len(m.group(1)) if m.group(1).startswith("#") else int(m.group(1))) if m else 0
 
 
 def find_sections(doc: Document) -> list[ReferenceSection]:
@@ -179,6 +186,10 @@ def is_subheading(line: str) -> bool:
     outline = outline_number(stripped)
     if outline and len(outline) >= 2 and len(stripped.split()) <= 6:
         return True  # "10.1.  Normative References"
+    key = _heading_key(stripped)
+    if len(key.split()) <= 3 and re.search(r"\b(?:references|sources|referensi|pustaka|rujukan|works)$", key) \
+            and not re.search(r"\d", key):
+        return True  # "Normative References", "Primary Sources" inside the list
     found = heading_text(stripped)
     if not found:
         return False

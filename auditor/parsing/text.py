@@ -21,7 +21,7 @@ HTML_TAG = re.compile(r"</?(?:sup|sub|em|strong|i|b|u|span|br)\b[^>]*>", re.I)
 LINK_SPAN = re.compile(r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(([^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+\"[^\"\n]*\")?\)")
 
 
-LINKED_CITATION = re.compile(r"[A-Z\u00C0-\u024F][^()\[\]\n]{0,100}?,?\s+(?:1[5-9]|20)\d\d[a-z]?")
+LINKED_CITATION = re.compile(r"[A-Z\u00C0-\u024F][^()\[\]\n]{0,100}?,?\s+(?:(?:1[5-9]|20)\d\d[a-z]?|n\.\s?d\.?)")
 
 
 INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
@@ -32,6 +32,16 @@ def mask_code(line: str) -> str:
     if "`" not in line:
         return line
     return INLINE_CODE.sub(lambda m: " " * len(m.group(0)), line)
+
+
+EMPHASIS_MARK = re.compile(r"\*{1,3}|(?<![\w\\])_{1,3}(?=\S)|(?<=\S)_{1,3}(?!\w)")
+
+
+def mask_emphasis(line: str) -> str:
+    """Blank Markdown emphasis markers ("**Zhang & Debono (2024)**"), keeping every offset."""
+    if "*" not in line and "_" not in line:
+        return line
+    return EMPHASIS_MARK.sub(lambda m: " " * len(m.group(0)), line)
 
 
 def mask_links(line: str) -> str:
