@@ -181,3 +181,20 @@ def test_two_thousand_findings_filter(browser, tmp_path: Path) -> None:
     remaining = page.locator("#findings-table tbody tr:not([hidden])")
     assert remaining.count() < 10
     assert all(s != "error" for s in remaining.evaluate_all("rows => rows.map(r => r.dataset.severity)"))
+
+
+def test_the_page_of_a_huge_document_is_bounded(tmp_path: Path, monkeypatch) -> None:
+    """Past the page limits the document page shows part of the text and findings and says so."""
+    from auditor import report
+
+    monkeypatch.setattr(report, "MAX_TEXT_LINES", 40)
+    monkeypatch.setattr(report, "MAX_ROWS", 10)
+    lines = ["Teks (Hantu%d 2020) lagi." % i for i in range(200)]
+    doc = tmp_path / "big.md"
+    doc.write_text("\n\n".join(lines) + "\n\n## Daftar Pustaka\n\n- Ada. 2020. Judul.\n", encoding="utf-8")
+    out = run_audit([str(doc)], tmp_path)
+    page = BeautifulSoup((out / "documents" / "big.html").read_text(encoding="utf-8"), "html.parser")
+    assert len(page.select("#findings-table tbody tr")) == 10
+    assert len(page.select(".source .line")) == 40
+    note = page.select_one(".truncated").get_text(" ", strip=True)
+    assert "10 of its" in note and "40 of its" in note

@@ -24,6 +24,11 @@ from auditor.fileio import write_atomic
 from auditor.report.charts import bar_chart, outcome_chart
 
 SEVERITIES = ("error", "warning", "info")
+# A document's page is bounded whatever the document's size (a 19 MB input once made a 331 MB page that
+# took 4 GB to render): past these limits the page says what it leaves out; the database has it all.
+MAX_TEXT_CHARS = 2_000_000
+MAX_TEXT_LINES = 50_000
+MAX_ROWS = 5_000  # findings in the table, entries in the reference list
 
 
 def _env() -> Environment:
@@ -133,6 +138,14 @@ def render_document(env: Environment, db: sqlite_utils.Database, d: dict[str, An
                               [d["id"]]))
     findings = list(db.query(
         "select * from findings where document_id = ? order by coalesce(line, 0), rule", [d["id"]]))
+    totals = {"findings": len(findings), "entries": len(entries)}
+    # The most serious findings first when some must be left out.
+    if len(findings) > MAX_ROWS:
+        rank = {s: i for i, s in enumerate(SEVERITIES)}
+        keep = sorted(findings, key=lambda f: (rank.get(f["severity"], 9), f["line"] or 0))[:MAX_ROWS]
+        kept_ids = {f["id"] for f in keep}
+        findings = [f for f in findings if f["id"] in kept_ids]
+    entries = entries[:MAX_ROWS]
     entry_line = {e["id"]: e["line"] for e in entries}
     pages = {i: page for i, page in (elsewhere or {}).items() if i not in entry_line}
     cited_entry = {}
@@ -153,14 +166,21 @@ def render_document(env: Environment, db: sqlite_utils.Database, d: dict[str, An
         e["url_list"] = [{"url": u, "href": safe_url(u), "outcome": outcomes.get(u)}
                          for u in json.loads(e["urls"] or "[]")]
         e["findings"] = by_entry.get(e["id"], [])
-    lines = (d["text"] or "").split("\n")
+    text = d["text"] or ""
+    lines = text[:MAX_TEXT_CHARS].split("\n")[:MAX_TEXT_LINES]
+    if len(text) > MAX_TEXT_CHARS and len(lines) > 1:
+        lines = lines[:-1]  # the last line may have been cut in the middle
+    totals["lines"] = text.count("\n") + 1
+    truncated = {k: (shown, totals[k]) for k, shown in
+                 (("findings", len(findings)), ("entries", len(entries)), ("lines", len(lines)))
+                 if shown < totals[k]}
     text_rows = _text_rows(lines, citations, findings, entries, pages)
     rules = sorted({f["rule"] for f in findings})
     counts = Counter(f["severity"] for f in findings if not f["suppressed"])
     return env.get_template("document.html").render(
         doc=d, run=run, entries=entries, findings=findings, rules=rules, counts=counts,
         text_rows=text_rows, version=__version__, homepage=HOMEPAGE, static="../static",
-        severities=SEVERITIES,
+        severities=SEVERITIES, truncated=truncated,
     )
 
 
