@@ -189,7 +189,7 @@ def test_the_page_of_a_huge_document_is_bounded(tmp_path: Path, monkeypatch) -> 
 
     monkeypatch.setattr(report, "MAX_TEXT_LINES", 40)
     monkeypatch.setattr(report, "MAX_ROWS", 10)
-    lines = ["Teks (Hantu%d 2020) lagi." % i for i in range(200)]
+    lines = [f"Teks (Hantu{i} 2020) lagi." for i in range(200)]
     doc = tmp_path / "big.md"
     doc.write_text("\n\n".join(lines) + "\n\n## Daftar Pustaka\n\n- Ada. 2020. Judul.\n", encoding="utf-8")
     out = run_audit([str(doc)], tmp_path)
