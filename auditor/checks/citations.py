@@ -58,8 +58,9 @@ def unresolved_citation(ctx: AuditContext) -> Iterator[Hit]:
         else:
             extra = ""
             fix = f"Add an entry for {c.label} to the reference list, or correct the citation."
+        # "(Fourth Estate, 2012)" as a paragraph of its own: a header, more likely than a citation.
         alone = c.paragraph < len(ctx.parsed.paragraphs) and \
-            ctx.parsed.paragraphs[c.paragraph].text.strip() == c.marker.strip("()[] ").join("()")
+            ctx.parsed.paragraphs[c.paragraph].text.strip() == f"({c.marker.strip('()[] ')})"
         sure = _confident(c) and not alone and not doubtful
         yield Hit(c.line, {"citation": _text(c), "closest": extra, "fix": fix}, citation=c,
                   severity=None if sure else Severity.WARNING)
@@ -157,7 +158,9 @@ def citation_not_first_author(ctx: AuditContext) -> Iterator[Hit]:
 
 
 def _linked_urls(ctx: AuditContext) -> set[str]:
-    """The URLs the text links to outside the reference lists, normalised."""
+    """The URLs the text links to outside the reference lists, normalised (computed once per document)."""
+    if "linked_urls" in ctx.cache:
+        return ctx.cache["linked_urls"]  # type: ignore[no-any-return]
     doc = ctx.parsed.document
     inside: set[int] = set()
     for s in ctx.parsed.sections:
@@ -166,6 +169,7 @@ def _linked_urls(ctx: AuditContext) -> set[str]:
     for number, line in enumerate(doc.lines, 1):
         if number not in inside and number not in doc.skip_lines and ("://" in line or "www." in line):
             found.update(normalize_url(u) for u, _, _ in find_urls(line))
+    ctx.cache["linked_urls"] = found
     return found
 
 

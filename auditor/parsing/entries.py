@@ -111,40 +111,37 @@ def _marker_only(block: _Block) -> bool:
     return marker is not None and not block.lines[0][1][marker[2]:].strip()
 
 
-def _blank_wrapped(lines: list[tuple[int, str]]) -> bool:
+Marker = tuple[str, int | None, int] | None
+
+
+def _blank_wrapped(lines: list[tuple[int, str]], marks: list[Marker]) -> bool:
     """Whether the list's lines are broken mid-sentence with blank lines between them (a Word export):
     then every unmarked line of a marked list continues the entry above it."""
     count = 0
-    previous: str | None = None
+    previous: tuple[str, Marker] | None = None
     blank = False
-    for _, text in lines:
+    for (_, text), marker in zip(lines, marks):
         if not text.strip():
             blank = True
             continue
-        marker = entry_marker(text)
-        if blank and previous is not None and not marker and not ends_complete(previous) \
-                and entry_marker(previous) is None or (marker is None and blank and previous is not None
-                                                       and _lone_marker(previous)):
-            count += 1
-        previous, blank = text, False
+        if blank and previous is not None and marker is None:
+            before, before_marker = previous
+            lone = before_marker is not None and not before[before_marker[2]:].strip()
+            if lone or (before_marker is None and not ends_complete(before)):
+                count += 1
+        previous, blank = (text, marker), False
     return count >= 2
 
 
-def _lone_marker(text: str) -> bool:
-    marker = entry_marker(text)
-    return marker is not None and not text[marker[2]:].strip()
-
-
-def _marked_style(lines: list[tuple[int, str]]) -> bool:
+def _marked_style(lines: list[tuple[int, str]], marks: list[Marker]) -> bool:
     """Whether the list marks its entries (numbers, bullets, labels): most lines that start an entry
     carry a marker. Lines wrapped by a Word export are not entry starts, so they do not count."""
     marked = starts = 0
     previous_blank, after_lone_marker = True, False
-    for _, text in lines:
+    for (_, text), marker in zip(lines, marks):
         if not text.strip():
             previous_blank = True
             continue
-        marker = entry_marker(text)
         if marker:
             marked += 1
             starts += 1
@@ -186,18 +183,19 @@ def split_entries(doc: Document, section: ReferenceSection) -> list[_Block]:
     subsection: str | None = None
     blank_before = False
     lines = [(n, doc.lines[n - 1]) for n in range(section.start, section.end + 1) if n not in doc.skip_lines]
-    marked = sum(1 for _, t in lines if entry_marker(t))
+    # Each line's marker, found once: the style checks and the split below all read it.
+    marks: list[Marker] = [entry_marker(t) if t.strip() else None for _, t in lines]
+    marked = sum(1 for m in marks if m)
     nonblank = sum(1 for _, t in lines if t.strip())
-    marked_style = (marked >= 2 and marked * 2 >= nonblank - 2) or _marked_style(lines)
-    wrapped = marked_style and _blank_wrapped(lines)
-    for number, text in lines:
+    marked_style = (marked >= 2 and marked * 2 >= nonblank - 2) or _marked_style(lines, marks)
+    wrapped = marked_style and _blank_wrapped(lines, marks)
+    for (number, text), marker in zip(lines, marks):
         if not text.strip():
             blank_before = True
             continue
         if re.fullmatch(r"\s*(?:[-*_]\s*){3,}", text) or BARE_TAGS.match(text):
             blank_before = True
             continue
-        marker = entry_marker(text)
         group = ""
         if marker is None and section.footnotes:
             found = note_marker(text)
