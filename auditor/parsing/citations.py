@@ -6,7 +6,9 @@ every item keeps the 1-based line and column where it starts in the file.
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Callable
 
 from auditor.model import Citation, Document, Paragraph
 from auditor.parsing.dates import MONTHS
@@ -587,12 +589,30 @@ def _labels(para: Paragraph, labels: set[str]) -> list[Citation]:
     return out
 
 
+def _covered_by(taken: list[Citation], closed: bool) -> Callable[[int], bool]:
+    """A test of whether an offset lies within a citation already found (from its group's opening to
+    its end; the end included when closed), by binary search over the merged spans."""
+    merged: list[list[int]] = []
+    for start, end in sorted((c.group_start, c.offset + len(c.raw)) for c in taken):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    starts = [s for s, _ in merged]
+
+    def inside(pos: int) -> bool:
+        i = bisect.bisect_right(starts, pos) - 1
+        return i >= 0 and (pos <= merged[i][1] if closed else pos < merged[i][1])
+
+    return inside
+
+
 def _glued_keys(para: Paragraph, taken: list[Citation]) -> list[Citation]:
     """"Graves2014": a family name glued to a year, as tables in blog posts label the works they cite."""
     out = []
-    spans = [(c.group_start, c.offset + len(c.raw)) for c in taken]
+    inside = _covered_by(taken, closed=False)
     for m in GLUED_KEY.finditer(para.text):
-        if any(s <= m.start() < e for s, e in spans):
+        if inside(m.start()):
             continue
         line, col = para.where(m.start())
         out.append(Citation(0, line, col, m.group(0), "glued-key", names=[m.group("name")], year=m.group("year"),
@@ -603,9 +623,9 @@ def _glued_keys(para: Paragraph, taken: list[Citation]) -> list[Citation]:
 def _bare(para: Paragraph, taken: list[Citation]) -> list[Citation]:
     """"Rogers, 2013" written without brackets; matching keeps it only when it names an entry exactly."""
     out = []
-    spans = [(c.group_start, c.offset + len(c.raw)) for c in taken]
+    inside = _covered_by(taken, closed=True)
     for m in BARE_CITATION.finditer(para.text):
-        if any(s <= m.start() <= e for s, e in spans):
+        if inside(m.start()):
             continue
         names_text = m.group("names")
         if not _valid_names(names_text):
