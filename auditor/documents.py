@@ -25,6 +25,13 @@ FORMATS = {
     ".htm": "html",
 }
 MAX_BYTES = 20 * 1024 * 1024
+# Formats read by a reader of their own: "module:function", imported only when such a file is read.
+# Each takes (path, bytes) and returns a Document or raises DocumentError with one clear message.
+READERS: dict[str, str] = {}
+# Formats whose files name other files as their parts (a LaTeX paper's \\bibliography and \\input, a
+# Pandoc paper's `bibliography:`): "module:function" taking a Path and returning those files, in
+# reading order, that exist. A file with parts is audited with them as one manuscript.
+COMPANIONS: dict[str, str] = {}
 
 # UTF-8 text decoded as Windows-1252 leaves these pairs behind ("Ã©" for "é", "â€™" for "’").
 MOJIBAKE = re.compile(r"[ÃÂâ][\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc]|Â(?=\s|$)")
@@ -46,7 +53,38 @@ def load_document(path: str | Path) -> Document:
             f"{p}: unsupported format '{p.suffix}' (the auditor reads {', '.join(supported_suffixes())})"
         )
     data = read_regular_file(p, MAX_BYTES)
+    if fmt in READERS:
+        return read_with(fmt, str(p), data)
     return document_from_bytes(str(p), data, fmt)
+
+
+def companions(path: Path) -> list[Path]:
+    """The files a document names as its own parts (see COMPANIONS); none for most formats.
+
+    A reader that cannot make sense of the file names no parts: loading it later gives the clear error."""
+    import importlib
+
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt not in COMPANIONS:
+        return []
+    module, _, function = COMPANIONS[fmt].partition(":")
+    try:
+        found: list[Path] = getattr(importlib.import_module(module), function)(path)
+    except DocumentError:
+        return []
+    return found
+
+
+def read_with(fmt: str, path: str, data: bytes) -> Document:
+    """Read bytes with the reader registered for a format (see READERS)."""
+    import importlib
+
+    if not data.strip():
+        raise DocumentError(f"{path}: the file is empty")
+    module, _, function = READERS[fmt].partition(":")
+    reader = getattr(importlib.import_module(module), function)
+    doc: Document = reader(path, data)
+    return doc
 
 
 def _kind(mode: int) -> str:

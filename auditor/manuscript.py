@@ -22,7 +22,7 @@ from pathlib import Path
 
 from auditor.checks import AuditContext, run_checks
 from auditor.config import Settings
-from auditor.documents import FORMATS, load_document
+from auditor.documents import FORMATS, companions, load_document
 from auditor.errors import ConfigError, DocumentError
 from auditor.matching import link_notes_to_bibliography
 from auditor.model import Document, ParsedDocument
@@ -102,9 +102,10 @@ def group_files(files: list[Path], settings: Settings) -> list[Path | Manuscript
 
     A manuscript takes the place of the first of its files given and brings all its files along, so
     that auditing one chapter (as a pre-commit hook does) still matches it against the shared list.
+    A document that names its own parts (a LaTeX or Pandoc paper and its .bib) is a manuscript of them.
     """
     if not settings.manuscripts:
-        return list(files)
+        return with_companions(files)
     members = configured_manuscripts(settings)
     owner = {f: name for name, fs in members.items() for f in fs}
     given = {f.resolve(): f for f in files}
@@ -113,10 +114,27 @@ def group_files(files: list[Path], settings: Settings) -> list[Path | Manuscript
     for f in files:
         name = owner.get(f.resolve())
         if name is None:
-            units.append(f)
+            units.extend(with_companions([f]))
         elif name not in done:
             done.add(name)
             units.append(Manuscript(name, [given.get(m) or _shown(m) for m in members[name]]))
+    return units
+
+
+def with_companions(files: list[Path]) -> list[Path | Manuscript]:
+    """Each file that names its parts becomes a manuscript of itself and them; a part given on its own
+    as well (the .bib beside the paper in the folder) is audited only within its paper."""
+    from auditor.audit import unique_files
+
+    parts = {f: companions(f) for f in files}
+    claimed = {p.resolve() for found in parts.values() for p in found}
+    units: list[Path | Manuscript] = []
+    for f in files:
+        found = [p for p in parts[f] if p.resolve() != f.resolve()]
+        if found:
+            units.append(Manuscript(f.stem, unique_files([f, *found])))
+        elif f.resolve() not in claimed:
+            units.append(f)
     return units
 
 

@@ -150,7 +150,7 @@ def match_citations(parsed: ParsedDocument) -> None:
     by_key = {fold(e.key): e for e in reversed(parsed.entries) if e.key}
     kept: list[Citation] = []
     for cit in parsed.citations:
-        if cit.kind in ("label", "pandoc"):
+        if cit.kind in ("label", "pandoc", "key"):
             _resolve_exactly(cit, by_key.get(fold(cit.raw)))
             kept.append(cit)
             continue

@@ -66,6 +66,15 @@ class Document:
     # `ol.references`, footnote blocks, lists under a "References" heading). None: the reader declares
     # nothing and the lists are found from the text by heading; a list (even empty) replaces that search.
     declared_sections: list[ReferenceSection] | None = None
+    # Citations a format reader knows exactly (LaTeX \cite keys, JATS xref, Word reference-manager
+    # fields). They replace any citation the text scanner finds on the same span. None: none declared.
+    declared_citations: list[DeclaredCitation] | None = None
+    # The format's own locator of a line, where it is not simply "line N": "page 4", "footnote 3",
+    # "paragraph 12", "refs.bib:120". Stored beside the line number and shown by the report.
+    locators: dict[int, str] = field(default_factory=dict)
+    # Files the document names as its own parts (a .bib of a LaTeX or Pandoc paper, an \input chapter):
+    # audited with it as one manuscript. Paths as the reader resolved them.
+    companions: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -73,6 +82,10 @@ class Document:
 
     def line(self, number: int) -> str:
         return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
+
+    def locator(self, number: int | None) -> str | None:
+        """The format's own name for where a line is ("page 4"), or None for plain line numbers."""
+        return self.locators.get(number) if number is not None else None
 
 
 @dataclass
@@ -108,6 +121,7 @@ class Entry:
     is_footnote: bool = False
     file: str | None = None  # in a manuscript of several files: the name of the file the entry is in
     group: str = ""  # the note group of a numbered note, "n" for Wikipedia's "[n 1]" notes
+    record: Record | None = None  # the exact fields, when a structured source declared the entry
 
     @property
     def year_value(self) -> int | None:
@@ -152,6 +166,8 @@ class Citation:
     # For narrative citations: the possible starts of the name before "(2005)", for matching to choose.
     readings: list[tuple[int, list[str], bool, str]] = field(default_factory=list, repr=False)
     group: str = ""  # the note group of a numbered marker: "n" for "[n 1]"
+    nocite: bool = False  # a declared \nocite: makes its entry count as cited, is never unresolved text
+    field_text: str | None = None  # a reference-manager field's own text for this citation
 
     @property
     def label(self) -> str:
@@ -185,6 +201,28 @@ class Paragraph:
 
 
 @dataclass
+class Record:
+    """Bibliographic data read exactly from a structured source: a BibTeX entry, a CSL item, a JATS
+    element-citation, a reference-manager field. Fills an entry's fields with no guessing from text."""
+
+    key: str | None = None
+    type: str = ""  # the source's own type: "article", "article-journal", "book", "inproceedings" …
+    authors: list[str] = field(default_factory=list)  # "Family, Given" (or an organisation's name)
+    year: str | None = None  # "2020", "2020a" or "n.d."
+    title: str | None = None
+    container: str | None = None  # journal, book or proceedings title
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    doi: str | None = None
+    url: str | None = None
+    accessed: PartialDate | None = None
+    published: PartialDate | None = None
+    # Fields the entry's type requires that it lacks ("journal", "year"): for `missing-field`.
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass
 class DeclaredItem:
     """One entry of a declared reference section: its line and, for notes, its number and group."""
 
@@ -192,6 +230,25 @@ class DeclaredItem:
     number: int | None = None
     group: str = ""
     subsection: str | None = None
+    record: Record | None = None  # exact fields, when the source is structured
+    key: str | None = None  # the key citations use for it ("smith2020"), resolved exactly
+    end_line: int | None = None  # the last line of a multi-line item (a BibTeX entry); None: one line
+
+
+@dataclass
+class DeclaredCitation:
+    """A citation a format reader knows exactly: `\\citep[p. 3]{smith2020}` gives one per key."""
+
+    line: int
+    column: int  # 1-based, of the citation's first character on its line
+    raw: str  # the text of the citation as it stands in the file, e.g. "\citep[p. 3]{smith2020}"
+    key: str  # the entry key it names, resolved exactly (never by guessing from names)
+    narrative: bool = False  # \citet, @key, \textcite: the author's name is part of the sentence
+    prefix: str = ""  # "see" in \cite[see][p. 3]{key}
+    suffix: str = ""  # "p. 3"
+    nocite: bool = False  # \nocite: listed without being cited in the text; "*" for every entry
+    # For a reference-manager field: the text the field says it showed; the visible text is `raw`.
+    field_text: str | None = None
 
 
 @dataclass

@@ -39,17 +39,17 @@ SCHEMA: dict[str, dict[str, type]] = {
         "author_text": str, "year": str, "title": str, "container": str, "urls": str, "doi": str,
         "accessed": str, "accessed_text": str, "published": str, "kind": str, "number": int,
         "section": str, "subsection": str, "refers_to": int, "cited_count": int, "label": str,
-        "source_entry_id": int,
+        "source_entry_id": int, "locator": str,
     },
     "citations": {
         "id": int, "document_id": int, "line": int, "column": int, "raw": str, "kind": str, "authors": str,
         "year": str, "entry_id": int, "number": int, "status": str, "candidates": str,
-        "suggestion_entry_id": int, "marker": str,
+        "suggestion_entry_id": int, "marker": str, "locator": str,
     },
     "findings": {
         "id": int, "run_id": int, "document_id": int, "rule": str, "severity": str, "line": int,
         "column": int, "message": str, "suggestion": str, "entry_id": int, "citation_id": int,
-        "fingerprint": str, "subject": str, "suppressed": int, "path": str,
+        "fingerprint": str, "subject": str, "suppressed": int, "path": str, "locator": str,
     },
     "links": {
         "url": str, "outcome": str, "http_status": int, "final_url": str, "title": str, "published": str,
@@ -290,6 +290,7 @@ def _save_document(db: sqlite_utils.Database, ids: SavedIds, result: DocumentRes
         "section": e.section, "subsection": e.subsection, "cited_count": cited.get(e.index, 0),
         "label": e.label, "refers_to": entry_ids.get(e.refers_to) if e.refers_to is not None else None,
         "source_entry_id": entry_ids.get(e.source) if e.source is not None else None,
+        "locator": doc.locator(e.line) if doc else None,
     } for e in parsed.entries), batch_size=500)
     ids.entry_ids.update({(result.path, e.index): entry_ids[e.index] for e in parsed.entries})
     db.table("entry_links").insert_all(({"entry_id": entry_ids[e.index], "url": url}
@@ -303,7 +304,7 @@ def _save_document(db: sqlite_utils.Database, ids: SavedIds, result: DocumentRes
         "number": c.number, "status": c.status,
         "candidates": json.dumps([entry_ids[i] for i in c.candidates if i in entry_ids]),
         "suggestion_entry_id": entry_ids.get(c.suggestion_index) if c.suggestion_index is not None else None,
-        "marker": c.marker,
+        "marker": c.marker, "locator": doc.locator(c.line) if doc else None,
     } for c in parsed.citations), batch_size=500)
     rows = []
     for f in result.findings:
@@ -314,6 +315,7 @@ def _save_document(db: sqlite_utils.Database, ids: SavedIds, result: DocumentRes
             "citation_id": citation_ids.get(f.citation_index) if f.citation_index is not None else None,
             "fingerprint": fingerprint(f.rule, result.path, f.subject), "subject": f.subject,
             "suppressed": int(f.suppressed), "path": result.path,
+            "locator": doc.locator(f.line) if doc else None,
         })
     if rows:
         db.table("findings").insert_all(rows)

@@ -25,7 +25,7 @@ def _text(c: Citation) -> str:
 def _confident(c: Citation) -> bool:
     """A citation whose form leaves no doubt: a number, a label, or "(Name, 2020)" in brackets. A narrative
     "Name (2020)" or a lower-case name is a reading of the text that may be wrong."""
-    return c.kind in ("numbered", "label", "footnote") or (c.kind == "author-year" and c.names[:1] != []
+    return c.kind in ("numbered", "label", "footnote", "key") or (c.kind == "author-year" and c.names[:1] != []
                                                              and c.names[0][:1].isupper())
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 
 from auditor.matching import link_notes_to_bibliography, match_citations
-from auditor.model import Document, Entry, ParsedDocument, ReferenceSection
+from auditor.model import Citation, Document, Entry, Paragraph, ParsedDocument, ReferenceSection
 from auditor.parsing.citations import build_paragraphs, find_citations
 from auditor.parsing.entries import looks_like_reference, parse_entries, reference_score, resolve_notes
 from auditor.parsing.sections import reference_sections
 
 # Footnote definitions: Pandoc/GFM "[^1]:" and reStructuredText ".. [1] …".
+# The paragraph index of a declared citation that lies in no paragraph of prose (a caption, a table).
+NO_PARAGRAPH = 1 << 30
 FOOTNOTE_DEF = re.compile(r"^\s*(?:\[\^\d{1,4}\]:|\.\.\s+\[\d{1,4}\]\s)")
 
 
@@ -90,10 +92,38 @@ def cite_document(parsed: ParsedDocument, entries: list[Entry] | None = None) ->
                                labels=labels if len(labels) >= 2 else None,
                                glued_keys=parsed.document.format == "md" and bool(entries),
                                note_groups={e.group for e in entries if e.group})
+    if parsed.document.declared_citations is not None:
+        citations = merge_declared(parsed.document, citations, paragraphs, entries)
     view = ParsedDocument(parsed.document, kept, entries, citations, paragraphs)
     match_citations(view)
     parsed.citations = view.citations
     parsed.numbered = numbered or notes
+
+
+def merge_declared(doc: Document, found: list[Citation], paragraphs: list[Paragraph],
+                   entries: list[Entry]) -> list[Citation]:
+    """The text scanner's citations with the reader's exact ones in their place: a text citation on the
+    span of a declared one is dropped (the declared one knows its key), the rest are kept."""
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for d in doc.declared_citations or []:
+        first = d.raw.split("\n", 1)[0]
+        spans.setdefault(d.line, []).append((d.column, d.column + max(1, len(first))))
+    kept = [c for c in found if not any(a <= c.column < b for a, b in spans.get(c.line, ()))]
+    where: dict[int, tuple[Paragraph, int, int]] = {}  # line: its paragraph, offset and column there
+    for para in paragraphs:
+        for offset, line, column in para.segments:
+            where.setdefault(line, (para, offset, column))
+    every = [e.key for e in entries if e.key and not e.is_footnote]
+    for d in doc.declared_citations or []:
+        para, start, column = where.get(d.line, (None, 0, d.column))
+        offset = start + max(0, d.column - column)
+        keys = every if d.nocite and d.key == "*" else [d.key]
+        for key in keys:
+            kept.append(Citation(0, d.line, d.column, key, "key", marker=d.raw, nocite=d.nocite,
+                                 paragraph=para.index if para else NO_PARAGRAPH, offset=offset, group_start=offset,
+                                 field_text=d.field_text))
+    kept.sort(key=lambda c: (c.line, c.column))
+    return kept
 
 
 def _reads_as_list(section: ReferenceSection, entries: list[Entry]) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from auditor.model import Document, Entry, PartialDate, ReferenceSection
+from auditor.model import Document, Entry, PartialDate, Record, ReferenceSection
 from auditor.parsing.dates import find_access_date, find_dates, impossible_dates
 from auditor.parsing.sections import is_subheading
 from auditor.parsing.text import fold, name_key, strip_markdown
@@ -61,6 +61,7 @@ class _Block:
     fragment: bool = False
     label: str | None = None
     group: str = ""
+    record: Record | None = None
 
 
 def entry_marker(line: str) -> tuple[str, int | None, int] | None:
@@ -274,14 +275,18 @@ def declared_blocks(doc: Document, section: ReferenceSection) -> list[_Block]:
     """The entries a format reader declared: each on its item's line, numbered as the reader says."""
     blocks = []
     for item in section.items or []:
-        text = doc.line(item.line)
-        if not text.strip():
+        last = item.end_line or item.line
+        lines = [(n, doc.line(n)) for n in range(item.line, last + 1)]
+        text = lines[0][1]
+        if not any(t.strip() for _, t in lines):
             continue
         if item.group:
             text = GROUP_LABEL.sub("", text)
+            lines[0] = (item.line, text)
         marker = entry_marker(text)
         style = marker[0] if marker else "numbered" if item.number is not None else "plain"
-        blocks.append(_Block([(item.line, text)], style, item.number, item.subsection, group=item.group))
+        blocks.append(_Block(lines, style, item.number, item.subsection, group=item.group, label=item.key,
+                             record=item.record))
     return blocks
 
 
@@ -292,7 +297,7 @@ def parse_entries(doc: Document, section: ReferenceSection, first_index: int = 0
     for block in blocks:
         start, end = block.lines[0][0], block.lines[-1][0]
         raw = "\n".join(t.rstrip() for _, t in block.lines)
-        entry = parse_entry(raw)
+        entry = parse_entry(raw) if block.record is None else record_entry(raw, block.record)
         entry.group = block.group
         entry.index = first_index + len(entries)
         entry.line, entry.end_line = start, end
@@ -320,6 +325,23 @@ def _marker_free(text: str) -> tuple[str, int | None]:
     if marker:
         return text[marker[2]:], None
     return text, None
+
+
+def record_entry(raw: str, record: Record) -> Entry:
+    """An entry whose fields come exactly from a structured record; the text is kept for display."""
+    entry = Entry(index=0, line=0, end_line=0, raw=raw, record=record)
+    entry.authors = list(record.authors)
+    entry.author_text = "; ".join(record.authors)
+    entry.year = record.year
+    entry.title = record.title
+    entry.container = record.container
+    entry.doi = record.doi
+    if record.url:
+        entry.urls = [record.url]
+        entry.raw_urls = [record.url]
+    entry.accessed = record.accessed
+    entry.published = record.published
+    return entry
 
 
 def parse_entry(raw: str) -> Entry:
