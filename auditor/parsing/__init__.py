@@ -109,7 +109,7 @@ def merge_declared(doc: Document, found: list[Citation], paragraphs: list[Paragr
         first = d.raw.split("\n", 1)[0]
         spans.setdefault(d.line, []).append((d.column, d.column + max(1, len(first))))
     kept = [c for c in found if not any(a <= c.column < b for a, b in spans.get(c.line, ()))]
-    where: dict[int, tuple[Paragraph, int, int]] = {}  # line: its paragraph, offset and column there
+    where: dict[int, tuple[Paragraph | None, int, int]] = {}  # line: its paragraph, offset and column there
     for para in paragraphs:
         for offset, line, column in para.segments:
             where.setdefault(line, (para, offset, column))
