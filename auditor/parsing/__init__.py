@@ -115,12 +115,12 @@ def merge_declared(doc: Document, found: list[Citation], paragraphs: list[Paragr
             where.setdefault(line, (para, offset, column))
     every = [e.key for e in entries if e.key and not e.is_footnote]
     for d in doc.declared_citations or []:
-        para, start, column = where.get(d.line, (None, 0, d.column))
+        home, start, column = where.get(d.line, (None, 0, d.column))
         offset = start + max(0, d.column - column)
         keys = every if d.nocite and d.key == "*" else [d.key]
         for key in keys:
             kept.append(Citation(0, d.line, d.column, key, "key", marker=d.raw, nocite=d.nocite,
-                                 paragraph=para.index if para else NO_PARAGRAPH, offset=offset, group_start=offset,
+                                 paragraph=home.index if home else NO_PARAGRAPH, offset=offset, group_start=offset,
                                  field_text=d.field_text))
     kept.sort(key=lambda c: (c.line, c.column))
     return kept
