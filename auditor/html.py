@@ -66,6 +66,8 @@ class _Section:
     # (element, subsection) per entry; an element in `split` stands for its <br>-separated parts.
     items: list[tuple[Tag, str | None]] = field(default_factory=list)
     labels: dict[int, tuple[int | None, str]] = field(default_factory=dict)  # id(element) → number, group
+    # id(element) → blocks that continue that entry: a link alone in a paragraph after a list item.
+    tails: dict[int, list[Tag]] = field(default_factory=dict)
 
 
 @dataclass
@@ -349,6 +351,9 @@ def _heading_sections(soup: BeautifulSoup, declared: list[_Section], marker_ids:
                 top = not any(p.name == "li" and id(p) in inside for p in el.parents)
                 if el.name == "li" and top:
                     section.items.append((el, subsection))
+                elif el.name in ("p", "div") and not any(p.name in ("li", "ul", "ol") for p in el.parents) \
+                        and not el.find(list(BLOCKS)):
+                    _stray_block(section, el, subsection)
             elif el.name in ("p", "div", "dd", "blockquote") and not el.find(list(BLOCKS)) and el.get_text(
                     "", strip=True):
                 section.items.append((el, subsection))
@@ -364,6 +369,21 @@ def _heading_sections(soup: BeautifulSoup, declared: list[_Section], marker_ids:
 
 LINK_HEADINGS = {"see also", "external links", "further reading", "related", "related posts", "lihat pula",
                  "lihat juga", "pranala luar", "tautan luar", "bacaan lanjutan", "bacaan lebih lanjut"}
+
+
+def _stray_block(section: _Section, el: Tag, subsection: str | None) -> None:
+    """A paragraph between or after the lists under a reference heading (a Word or PDF export breaks a
+    list where an entry's link was set on a line of its own): a lone link continues the entry before it,
+    and a paragraph that reads strongly like a reference is an entry; anything else is not taken."""
+    from auditor.parsing.entries import is_url_only, parse_entry, reference_score
+
+    text = " ".join(el.get_text(" ").split())
+    if not text:
+        return
+    if is_url_only(text.rstrip(".,;")) and section.items:
+        section.tails.setdefault(id(section.items[-1][0]), []).append(el)
+    elif reference_score(parse_entry(text)) >= 3:
+        section.items.append((el, subsection))
 
 
 def _link_lists(soup: BeautifulSoup) -> set[int]:
@@ -589,6 +609,9 @@ def _declare(sections: list[_Section], placed: dict[int, list[int]]) -> list[Ref
                 number = int(_list_marker(el).split(".")[0])
             for k, line in enumerate(placed.get(id(el), [])):
                 items.append(DeclaredItem(line, number if k == 0 else None, group if k == 0 else "", subsection))
+            tail = [n for t in s.tails.get(id(el), []) for n in placed.get(id(t), [])]
+            if tail and items and items[-1].line < min(tail):
+                items[-1].end_line = max(tail)
         if not items:
             continue
         items.sort(key=lambda i: i.line)

@@ -220,3 +220,25 @@ def test_further_reading_and_external_links_are_neither_prose_nor_entries() -> N
     assert cited(parsed) == [(2, "[1]", 4)]
     findings = run_checks(AuditContext(parsed, TODAY), Settings().enabled_rules(), strict=True)
     assert [f.rule for f in findings if f.severity.value == "error"] == []
+
+
+def test_a_list_broken_by_a_lone_link_or_an_orphan_entry_keeps_them() -> None:
+    # As pandoc writes a Markdown list whose entry had its link on a line of its own, and an entry
+    # set apart after the list; a closing remark after the list is not an entry.
+    parsed = parsed_of("""<p>Text (Lee 2024). More (Ng 2022). Also (Kim 2021).</p>
+<h2>References</h2>
+<ul>
+<li>Kim, J. 2021. <em>First Work on Alliances</em>. Accessed 2024.
+<a href="https://example.org/kim">https://example.org/kim</a>.</li>
+<li>Lee, A. 2024. <em>Military Ties in Asia</em>. Accessed 2025.</li>
+</ul>
+<p><a href="https://example.org/lee">https://example.org/lee</a>.</p>
+<p>Ng, B. 2022. <em>Sanctions and Their Limits</em>. Accessed 2024.
+<a href="https://example.org/ng">https://example.org/ng</a>.</p>
+<p>All links were checked in May.</p>
+""")
+    by_author = {e.author_text: e for e in parsed.entries}
+    assert sorted(by_author) == ["Kim, J", "Lee, A", "Ng, B"]
+    assert by_author["Lee, A"].urls == ["https://example.org/lee"]
+    assert by_author["Ng, B"].urls == ["https://example.org/ng"]
+    assert all(c.status == "resolved" for c in parsed.citations)
