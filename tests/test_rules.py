@@ -205,3 +205,25 @@ def test_a_failing_rule_becomes_an_internal_error_finding() -> None:
             run_checks(AuditContext(parse_document(doc), dt.date(2026, 1, 1)), strict=True)
     finally:
         del RULES["test-boom"]
+
+
+def _order_findings(names: list[str]) -> list[str]:
+    from auditor.checks import AuditContext, run_checks
+    from auditor.documents import document_from_bytes
+    from auditor.parsing import parse_document
+
+    refs = "\n\n".join(f"{n}, A. 2020. *A Study of {n}*. Jakarta: Penerbit." for n in names)
+    doc = document_from_bytes("x.md", f"# Refs\n\n## Daftar Pustaka\n\n{refs}\n".encode(), "md")
+    ctx = AuditContext(parse_document(doc), dt.date(2025, 1, 1))
+    return [f.message for f in run_checks(ctx, {"bibliography-order"}, {})]
+
+
+def test_bibliography_order_one_finding_per_cause() -> None:
+    # One entry misplaced: one finding, at that entry (not also at its neighbour).
+    assert _order_findings(["Abdullah", "Budiman", "Yusuf", "Cahyono", "Darmawan", "Effendi"]) == \
+        ["Yusuf, A 2020 is out of order: alphabetically it belongs after Effendi, A 2020"]
+    # A list sorted Z to A: one finding for the list, not one per entry.
+    reverse = _order_findings(["Yusuf", "Wibowo", "Santoso", "Pratama", "Hidayat", "Darmawan", "Budiman"])
+    assert len(reverse) == 1 and "reverse alphabetical order" in reverse[0]
+    # A sorted list: nothing.
+    assert _order_findings(["Abdullah", "Budiman", "Cahyono", "Darmawan"]) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -264,8 +265,10 @@ def _sort_key(e: Entry) -> str:
 
 
 @rule("bibliography-order", severity=Severity.INFO, family="entries",
-      description="Entries of a section are not in alphabetical (author-date) or numerical (numbered) order.",
-      message="{entry} is out of order: it comes after {previous}",
+      description="Entries of a section are not in alphabetical (author-date) or numerical (numbered) order. "
+                  "One finding per cause: each misplaced entry, or the whole list when it runs backwards or "
+                  "is mostly unsorted.",
+      message="{entry} {problem}",
       fix="{fix}",
       example="\u201cTempo \u2026\u201d listed after \u201cWerner \u2026\u201d in an alphabetical list.")
 def bibliography_order(ctx: AuditContext) -> Iterator[Hit]:
@@ -284,17 +287,88 @@ def bibliography_order(ctx: AuditContext) -> Iterator[Hit]:
             for e in numbered:
                 expected: int | None = (previous.number or 0) + 1 if previous is not None else None
                 if expected is not None and e.number != expected:
-                    yield Hit(e.line, {"entry": e.label, "previous": f"number {expected - 1}",
+                    yield Hit(e.line, {"entry": e.label, "problem": f"is out of order: it comes after number "
+                                                                    f"{expected - 1}",
                                        "fix": f"Number the list consecutively ({expected} comes next)."},
                               entry=e)
                 previous = e
             continue
-        for prev, e in zip(group, group[1:]):
-            a, b = _sort_key(prev), _sort_key(e)
-            if a and b and b < a:
-                yield Hit(e.line, {"entry": e.label, "previous": prev.label,
-                                   "fix": "Sort the list alphabetically by the first author's family name."},
-                          entry=e)
+        yield from _alphabetical_order(group)
+
+
+def _alphabetical_order(group: list[Entry]) -> Iterator[Hit]:
+    """The entries out of place in a list meant to be alphabetical: those outside its longest sorted run
+    (so one misplaced entry is one finding, not two); a list that runs backwards or is mostly unsorted
+    is one finding for the whole list."""
+    keyed = [e for e in group if _sort_key(e)]
+    if len(keyed) < 3:
+        return
+    keys = [_sort_key(e) for e in keyed]
+    # Of two equally long sorted runs, keep the earlier entries: in "Han, He, Hansen" it is Hansen, read
+    # after He, that is out of place. (The run is found from the end, in reverse order.)
+    n = len(keys)
+    ascending = [n - 1 - i for i in reversed(_longest_sorted([_Reversed(k) for k in reversed(keys)]))]
+    descending = _longest_sorted([_Reversed(k) for k in keys])
+    first = keyed[0]
+    fix = "Sort the list alphabetically by the first author's family name."
+    if len(descending) > len(ascending) and len(descending) * 5 >= len(keyed) * 3:
+        yield Hit(first.line, {"entry": first.label, "problem": f"starts a list of {len(keyed)} entries that runs "
+                                                               "in reverse alphabetical order (Z to A)",
+                               "fix": fix}, entry=first, subject=f"reverse:{first.section}:{first.subsection}")
+        return
+    kept = set(ascending)
+    misplaced = [i for i in range(len(keyed)) if i not in kept]
+    if len(misplaced) > max(3, len(keyed) // 4):
+        e = keyed[misplaced[0]]
+        yield Hit(e.line, {"entry": e.label, "problem": f"is out of order, and so are {len(misplaced) - 1} more of "
+                                                       f"the list's {len(keyed)} entries: the list is not sorted",
+                           "fix": fix}, entry=e, subject=f"unsorted:{e.section}:{e.subsection}")
+        return
+    for i in misplaced:
+        # Where it belongs: after the last entry of the sorted run whose key is not greater than its own.
+        place = [j for j in ascending if keys[j] <= keys[i]]
+        where = f"belongs after {keyed[place[-1]].label}" if place else f"belongs before {keyed[ascending[0]].label}"
+        yield Hit(keyed[i].line, {"entry": keyed[i].label, "problem": f"is out of order: alphabetically it {where}",
+                                  "fix": fix}, entry=keyed[i])
+
+
+class _Reversed:
+    """A key that sorts in the opposite order."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: Any) -> None:
+        self.key = key
+
+    def __lt__(self, other: _Reversed) -> bool:
+        return bool(other.key < self.key)
+
+    def __le__(self, other: _Reversed) -> bool:
+        return bool(other.key <= self.key)
+
+
+def _longest_sorted(keys: list[Any]) -> list[int]:
+    """Indexes of a longest non-decreasing subsequence of keys (patience sorting, n log n)."""
+    import bisect
+
+    tails: list[Any] = []  # the smallest last key of a run of each length
+    tail_index: list[int] = []
+    parent: list[int | None] = [None] * len(keys)
+    for i, k in enumerate(keys):
+        pos = bisect.bisect_right(tails, k)
+        if pos == len(tails):
+            tails.append(k)
+            tail_index.append(i)
+        else:
+            tails[pos] = k
+            tail_index[pos] = i
+        parent[i] = tail_index[pos - 1] if pos else None
+    run: list[int] = []
+    at: int | None = tail_index[-1] if tail_index else None
+    while at is not None:
+        run.append(at)
+        at = parent[at]
+    return run[::-1]
 
 
 @rule("impossible-date", severity=Severity.WARNING, family="entries",
