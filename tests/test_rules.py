@@ -227,3 +227,18 @@ def test_bibliography_order_one_finding_per_cause() -> None:
     assert len(reverse) == 1 and "reverse alphabetical order" in reverse[0]
     # A sorted list: nothing.
     assert _order_findings(["Abdullah", "Budiman", "Cahyono", "Darmawan"]) == []
+
+
+def test_an_exact_duplicate_is_one_finding_not_an_ambiguity_at_every_citation() -> None:
+    from conftest import TODAY
+
+    from auditor.checks import AuditContext, run_checks
+    from auditor.documents import document_from_bytes
+    from auditor.parsing import parse_document
+
+    entry = "Kitchen, N. 2010. *Systemic Pressures and Domestic Ideas*. Review of International Studies.\n\n"
+    text = ("Teks (Kitchen 2010). Lagi (Kitchen 2010). Dan (Ford 2009).\n\n## Daftar Pustaka\n\n"
+            + entry + "Ford, M. 2009. *Neoclassical Realism*. Jakarta: Penerbit.\n\n" + entry)
+    ctx = AuditContext(parse_document(document_from_bytes("d.md", text.encode(), "md")), TODAY)
+    rules = [f.rule for f in run_checks(ctx, {"ambiguous-citation", "duplicate-entry"}, {})]
+    assert rules == ["duplicate-entry"]

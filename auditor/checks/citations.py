@@ -96,9 +96,20 @@ def reference_list_not_found(ctx: AuditContext) -> Iterator[Hit]:
           "or remove the duplicate entry.",
       example="(Kompas.com 2023) with two Kompas.com 2023 entries.")
 def ambiguous_citation(ctx: AuditContext) -> Iterator[Hit]:
+    twins = duplicates(ctx)
+
+    def root(index: int) -> int:
+        seen = set()
+        while index in twins and index not in seen:
+            seen.add(index)
+            index = twins[index][0].index
+        return index
+
     for c in ctx.parsed.citations:
         if c.status != "ambiguous":
             continue
+        if len({root(i) for i in c.candidates}) == 1:
+            continue  # the entries are one work listed twice: duplicate-entry reports that, once
         entries = [ctx.entry(i) for i in c.candidates]
         lines = ", ".join(_where(e) for e in entries if e)
         yield Hit(c.line, {"citation": _text(c), "count": len(c.candidates), "lines": lines,
