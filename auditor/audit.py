@@ -13,7 +13,7 @@ from pathlib import Path
 
 from auditor.checks import AuditContext, run_checks
 from auditor.config import Settings
-from auditor.documents import FORMATS, load_document
+from auditor.documents import FORMATS, WHOLE_FILE, load_document
 from auditor.errors import DocumentError
 from auditor.manuscript import Manuscript, audit_manuscript, group_files, manuscript_files, manuscript_name
 from auditor.model import Finding
@@ -198,8 +198,9 @@ def audit_file_bounded(path: Path, settings: Settings, today: dt.date, strict: b
 
 def apply_suppressions(directives: dict[int, set[str]], findings: list[Finding]) -> None:
     """Mark findings that an `<!-- auditor-ignore: rule -->` comment on the line above suppresses."""
+    whole = directives.get(WHOLE_FILE, set())
     for f in findings:
-        rules = directives.get(f.line or -1)
+        rules = directives.get(f.line or -1, set()) | whole
         if rules and ("*" in rules or f.rule in rules):
             f.suppressed = True
 

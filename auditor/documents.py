@@ -35,7 +35,8 @@ COMPANIONS: dict[str, str] = {}
 
 # UTF-8 text decoded as Windows-1252 leaves these pairs behind ("Ã©" for "é", "â€™" for "’").
 MOJIBAKE = re.compile(r"[ÃÂâ][\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc]|Â(?=\s|$)")
-IGNORE_COMMENT = re.compile(r"<!--\s*auditor-ignore(?::\s*(?P<rules>[\w\-,\s]+?))?\s*-->")
+IGNORE_COMMENT = re.compile(r"<!--\s*auditor-ignore(?P<file>-file)?(?::\s*(?P<rules>[\w\-,\s]+?))?\s*-->")
+WHOLE_FILE = 0  # the key of ignore_directives for `<!-- auditor-ignore-file: … -->`
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -302,11 +303,17 @@ def markup_lines(lines: list[str]) -> set[int]:
 
 
 def ignore_directives(lines: list[str]) -> dict[int, set[str]]:
-    """Map each line to the rules an `<!-- auditor-ignore: … -->` comment just above it suppresses."""
+    """Map each line to the rules an `<!-- auditor-ignore: … -->` comment just above it suppresses, and
+    WHOLE_FILE (0) to those an `<!-- auditor-ignore-file: … -->` comment anywhere suppresses everywhere."""
     out: dict[int, set[str]] = {}
     pending: set[str] | None = None
     for number, line in enumerate(lines, 1):
         match = IGNORE_COMMENT.search(line)
+        if match and match.group("file"):
+            rules = match.group("rules")
+            out.setdefault(WHOLE_FILE, set()).update(
+                {r.strip() for r in rules.split(",") if r.strip()} if rules else {"*"})
+            continue
         if match:
             rules = match.group("rules")
             pending = {r.strip() for r in rules.split(",") if r.strip()} if rules else {"*"}

@@ -200,6 +200,18 @@ def test_inline_ignore_comment_suppresses_and_keeps_the_finding(tmp_path: Path) 
     assert result.exit_code == 0
 
 
+def test_file_level_ignore_comment_suppresses_a_rule_everywhere_in_the_file(tmp_path: Path) -> None:
+    """<!-- auditor-ignore-file: rule --> anywhere suppresses that rule in the whole file, nothing else."""
+    text = "<!-- auditor-ignore-file: uncited-entry -->\n" + WARN_ONLY + "- Rosyidin, M. 2010. *Integrasi*. Global.\n"
+    doc = write(tmp_path, "paper.md", text.replace("(Ford 2009)", "(Ford 2009; Forrd 2009)"))
+    result = invoke("audit", str(doc), "--db", str(tmp_path / "a.db"), "--no-html", "--format", "json",
+                    "--fail-on", "warning")
+    findings = json.loads(result.output)["documents"][0]["findings"]
+    assert sorted((f["rule"], f["suppressed"]) for f in findings) == [
+        ("uncited-entry", True), ("uncited-entry", True), ("unresolved-citation", False)]
+    assert result.exit_code == 1
+
+
 def test_diff_sees_one_new_and_one_fixed_finding_after_an_edit(tmp_path: Path) -> None:
     """Moving lines changes no fingerprint; fixing one citation and breaking another gives 1 new, 1 fixed."""
     before = """Pertama (Ford 2009).
