@@ -10,6 +10,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from auditor.checks import AuditContext, run_checks
 from auditor.config import Settings
@@ -35,9 +36,12 @@ def _expand_folder(folder: Path, problems: list[str]) -> list[Path]:
     """
     root = folder.resolve()
     found: list[Path] = []
+    ignores = GitIgnores(folder)
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
         here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        ignores.enter(here)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not d.endswith(".egg-info")
+                             and not ignores.ignored(here / d, folder=True) and not is_own_report(here / d))
         for d in dirnames:
             link = here / d
             if link.is_symlink() and not _inside(link.resolve(), root):
@@ -46,7 +50,7 @@ def _expand_folder(folder: Path, problems: list[str]) -> list[Path]:
             f = here / name
             if name.startswith(".") or f.suffix.lower() not in FORMATS or not f.suffix:
                 continue
-            if f.stem.lower().startswith(META_FILES):
+            if f.stem.lower().startswith(META_FILES) or ignores.ignored(f):
                 continue
             if f.is_symlink() and not _inside(f.resolve(), root):
                 problems.append(f"{f}: a symbolic link to a file outside {folder}; not read")
@@ -54,6 +58,62 @@ def _expand_folder(folder: Path, problems: list[str]) -> list[Path]:
             if f.is_file():
                 found.append(f)
     return sorted(found)
+
+
+class GitIgnores:
+    """The .gitignore files that apply while walking a folder, as git reads them: the repository's from
+    its top down to the folder, then each folder's own as the walk enters it. Patterns are relative to
+    the folder of their .gitignore; a negation (!) re-includes only within its own file."""
+
+    def __init__(self, start: Path) -> None:
+        self.specs: list[tuple[Path, Any]] = []
+        top = start.resolve()
+        chain = [top]
+        for parent in top.parents:
+            if (chain[-1] / ".git").exists():
+                break
+            chain.append(parent)
+        else:
+            chain = [top]  # not inside a repository: only the walked folders' own files count
+        for folder in reversed(chain[1:]):
+            self._read(folder)
+
+    def _read(self, folder: Path) -> None:
+        import pathspec
+
+        path = folder / ".gitignore"
+        try:
+            if not path.is_file() or path.stat().st_size > 1_000_000:
+                return
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return
+        self.specs.append((folder.resolve(), pathspec.GitIgnoreSpec.from_lines(lines)))
+
+    def enter(self, folder: Path) -> None:
+        self._read(folder)
+
+    def ignored(self, path: Path, folder: bool = False) -> bool:
+        full = path.resolve() if not path.is_symlink() else path.absolute()
+        for base, spec in self.specs:
+            try:
+                rel = full.relative_to(base).as_posix()
+            except ValueError:
+                continue
+            if spec.match_file(rel + "/" if folder else rel):
+                return True
+        return False
+
+
+def is_own_report(folder: Path) -> bool:
+    """Whether a folder holds an HTML report this tool wrote (its pages are output, not documents)."""
+    index = folder / "index.html"
+    try:
+        with open(index, "rb") as fh:
+            head = fh.read(2048)
+    except OSError:
+        return False
+    return b'name="generator" content="citation-auditor' in head
 
 
 def _outside_link(p: Path) -> bool:

@@ -88,3 +88,23 @@ def test_markdown_component_blocks_are_not_prose(tmp_path: Path) -> None:
     doc = load_document(write(tmp_path, "a.md", md))
     assert {3, 4, 5, 7, 8, 9} <= doc.skip_lines
     assert 1 not in doc.skip_lines
+
+
+def test_folder_discovery_respects_gitignore_and_skips_its_own_output(tmp_path: Path) -> None:
+    from auditor.audit import collect_paths
+
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / ".gitignore").write_text("drafts/\n*.tmp.md\n!keep.tmp.md\n")
+    docs = repo / "docs"
+    for name in ("paper.md", "notes.tmp.md", "keep.tmp.md", "drafts/old.md", "sub/chapter.md",
+                 "citation_auditor.egg-info/PKG-INFO.md", "reports/index.html", "reports/documents/a.html",
+                 "site/index.html"):
+        (docs / name).parent.mkdir(parents=True, exist_ok=True)
+        (docs / name).write_text("# x\n\ntext\n")
+    (docs / "sub" / ".gitignore").write_text("chapter.md\n")
+    (docs / "reports" / "index.html").write_text(
+        '<!doctype html><html><head><meta name="generator" content="citation-auditor 0.1.0"></head></html>')
+    found, problems = collect_paths([str(docs)])
+    assert sorted(p.relative_to(docs).as_posix() for p in found) == ["keep.tmp.md", "paper.md", "site/index.html"]
+    assert problems == []
