@@ -109,6 +109,16 @@ def rules(fmt: str) -> None:
     click.echo(list_rules(fmt))
 
 
+@cli.command("rule")
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def rule_command(name: str, fmt: str) -> None:
+    """Explain one rule: what it finds, an example, its message and fix."""
+    from auditor.commands import explain_rule
+
+    click.echo(explain_rule(name, fmt))
+
+
 @cli.command()
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True)
 @click.option("--out", "out_dir", default="reports", show_default=True, help="Folder to write the report into.")

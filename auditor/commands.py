@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -143,9 +144,6 @@ def rules_document() -> str:
     """docs/rules.md: every rule with its severity, what it finds, an example, its message and fix."""
     from auditor.checks import RULES
 
-    def plain(template: str) -> str:
-        return template.replace("{", "‹").replace("}", "›")
-
     out = ["# Rules", "",
            "Every finding carries one of these rule names. Severities are defaults: change them with",
            "`[tool.auditor.severity]` in `pyproject.toml` or `auditor.toml` (see the README), select or ignore",
@@ -159,9 +157,9 @@ def rules_document() -> str:
         for r in RULES.values():
             if r.family != family:
                 continue
-            fix = plain(r.fix) if r.fix and r.fix != "{fix}" else "depends on the case; the finding says which"
+            fix = shown_template(r.fix)
             out += [f"### {r.name}", "", f"Default severity: **{r.severity.value}**. {r.description}", "",
-                    f"- **Example:** {r.example}", f"- **Message:** {plain(r.message)}", f"- **Fix:** {fix}", ""]
+                    f"- **Example:** {r.example}", f"- **Message:** {shown_template(r.message)}", f"- **Fix:** {fix}", ""]
     out += ["### internal-error", "",
             "Reported (warning) when a rule itself fails on a document: the run goes on and the other rules",
             "still report. Please report it as a bug with the document that triggers it.", ""]
@@ -178,6 +176,41 @@ def list_rules(fmt: str) -> str:
                             "description": r.description} for r in RULES.values()], indent=2)
     width = max(len(r) for r in RULES)
     return "\n".join(f"{r.name:<{width}}  {r.severity.value:<7}  {r.description}" for r in RULES.values())
+
+
+def shown_template(template: str) -> str:
+    """A message or fix template as a reader sees it: ‹placeholders›, or a note when it is all placeholder."""
+    if not template or re.fullmatch(r"\{\w+\}", template):
+        return "depends on the case; each finding says which"
+    return template.replace("{", "‹").replace("}", "›")
+
+
+def explain_rule(name: str, fmt: str = "text") -> str:
+    """One rule explained, as `ruff rule NAME` does: severity, what it finds, an example, message and fix."""
+    from auditor.checks import RULES
+
+    r = RULES.get(name.strip().lower())
+    if r is None:
+        from rapidfuzz import process
+
+        close = process.extractOne(name, list(RULES), score_cutoff=60)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise AuditorError(f"unknown rule '{name}'{hint} ('auditor rules' lists every rule)")
+    message, fix = shown_template(r.message), shown_template(r.fix)
+    other = "info" if r.severity.value != "info" else "warning"
+    if fmt == "json":
+        return json.dumps({"name": r.name, "severity": r.severity.value, "family": r.family,
+                           "description": r.description, "example": r.example, "message": message,
+                           "fix": fix, "online": r.online}, indent=2, ensure_ascii=False)
+    return "\n".join([
+        f"{r.name} ({r.family}, default severity {r.severity.value})", "",
+        r.description, "",
+        f"Example:  {r.example}" if r.example else "",
+        f"Message:  {message}",
+        f"Fix:      {fix}", "",
+        f"Change its severity with [tool.auditor.severity] {r.name} = \"{other}\"; turn it off with",
+        f"--ignore {r.name}, or on one line with <!-- auditor-ignore: {r.name} -->.",
+    ]).replace("\n\n\n", "\n\n")
 
 
 def _existing_db(db_path: str, hint: str):  # type: ignore[no-untyped-def]

@@ -292,3 +292,14 @@ def test_invalid_remap_pattern_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["audit", str(doc), "--db", str(tmp_path / "a.db"), "--no-html",
                                       "--check-links", "--remap", "([", "x"])
     assert result.exit_code == 2 and "--remap: '([' is not a valid regular expression" in result.output
+
+
+def test_rule_command_explains_one_rule_and_suggests_a_near_name() -> None:
+    result = invoke("rule", "citation-year-mismatch")
+    assert result.exit_code == 0
+    assert result.output.startswith("citation-year-mismatch (citations, default severity error)")
+    assert "Example:  (Muhid, 2023)" in result.output and "Fix:      Correct the year to ‹entry_years›" in result.output
+    data = json.loads(invoke("rule", "uncited-entry", "--format", "json").output)
+    assert data["severity"] == "warning" and data["message"].startswith("depends on the case")
+    wrong = invoke("rule", "uncited")
+    assert wrong.exit_code == 2 and "did you mean uncited-entry?" in wrong.output
