@@ -194,10 +194,13 @@ def yaml_items(text: str, line_offset: int = 0) -> list[tuple[int, int, Any]] | 
         return None
     budget = [MAX_YAML_NODES]
     out = []
+    rows = text.split("\n")
     for child in node.value[:MAX_ITEMS]:
         first, last = child.start_mark.line, child.end_mark.line
         if child.end_mark.column == 0 and last > first:
             last -= 1  # a block ends at the start of the next line
+        while last > first and last < len(rows) and not rows[last].strip():
+            last -= 1  # nor is a blank line after it part of the item
         out.append((first + line_offset, last + line_offset, yaml_value(child, budget)))
     return out
 

@@ -220,10 +220,10 @@ def bibliography_files(path: Path, matter: FrontMatter) -> tuple[list[Path], lis
             unread.append((line, written, "does not exist"))
         elif not target.is_file():
             unread.append((line, written, "is not a regular file"))
-        elif target.suffix.lower() not in FORMATS or not target.suffix:
-            unread.append((line, written, f"is in a format the auditor does not read ('{target.suffix}')"))
         else:
-            found.append(candidate)
+            found.append(candidate)  # (a .bib is the paper's part even where the auditor cannot read it)
+            if target.suffix.lower() not in FORMATS or not target.suffix:
+                unread.append((line, written, f"is in a format the auditor does not read ('{target.suffix}')"))
     return found, unread
 
 
