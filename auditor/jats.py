@@ -408,8 +408,11 @@ def citation_record(cite: Any, text: str, structured: bool) -> Record:
     record.year = year[:5] if year else (base.year if base else None)
     article_title = first("article-title", "chapter-title", "part-title", "data-title")
     source = first("source")
-    record.title = article_title or source or (base.title if base else None)
-    record.container = source if article_title else (base.container if base and not source else None)
+    # In a mixed-citation, the text's title is the work's when it is not the source (a journal's name).
+    text_title = base.title if base and base.title and base.title != source else None
+    record.title = article_title or text_title or source
+    if article_title or text_title:
+        record.container = source or (base.container if base else None)
     record.volume, record.issue = first("volume"), first("issue")
     fpage, lpage = first("fpage"), first("lpage")
     record.pages = f"{fpage}-{lpage}" if fpage and lpage else fpage or first("page-range", "elocation-id")
