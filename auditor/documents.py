@@ -35,7 +35,6 @@ MAX_BYTES = 20 * 1024 * 1024
 # Formats read by a reader of their own: "module:function", imported only when such a file is read.
 # Each takes (path, bytes) and returns a Document or raises DocumentError with one clear message.
 READERS: dict[str, str] = {
-    "md": "auditor.pandoc:read_markdown",
     "csl-json": "auditor.csl:read_csl_json",
     "csl-yaml": "auditor.csl:read_csl_yaml",
     "jats": "auditor.jats:read_jats",
@@ -194,6 +193,10 @@ def document_from_bytes(path: str, data: bytes, fmt: str) -> Document:
         doc.ignore_directives = ignore_directives(LINE_BREAK.split(text))
     if fmt in ("txt", "md"):
         doc.skip_lines |= page_furniture(lines)
+    if fmt == "md" and lines and lines[0].rstrip() == "---":
+        from auditor.pandoc import pandoc_paper
+
+        pandoc_paper(doc)  # a Pandoc paper: its citations and bibliography from the front matter
     return doc
 
 

@@ -227,14 +227,11 @@ def bibliography_files(path: Path, matter: FrontMatter) -> tuple[list[Path], lis
     return found, unread
 
 
-def read_markdown(path: str, data: bytes) -> Document:
-    """A Markdown file; a Pandoc paper also gets its citations, `references:` and named bibliography."""
-    from auditor.documents import document_from_bytes
-
-    doc = document_from_bytes(path, data, "md")
+def pandoc_paper(doc: Document) -> None:
+    """Give a Markdown document that is a Pandoc paper its citations, `references:` and named bibliography."""
     matter = front_matter(doc.lines)
     if matter is None or not matter.pandoc:
-        return doc
+        return
     doc.skip_lines.update(range(1, matter.end + 1))
     if matter.references is not None:
         from auditor.parsing.sections import reference_sections
@@ -242,9 +239,9 @@ def read_markdown(path: str, data: bytes) -> Document:
         others = [s for s in reference_sections(replace(doc, declared_sections=None)) if s.start > matter.end]
         doc.declared_sections = [matter.references, *others]
     doc.declared_citations = pandoc_citations(doc, matter.nocite)
-    found, doc.unread_parts = bibliography_files(Path(path), matter)
-    doc.companions = [str(p) for p in found]
-    return doc
+    if Path(doc.path).is_file():  # (a text given without a file has no folder to look in)
+        found, doc.unread_parts = bibliography_files(Path(doc.path), matter)
+        doc.companions = [str(p) for p in found]
 
 
 def companions(path: Path) -> list[Path]:

@@ -171,7 +171,7 @@ def test_missing_bibliography_is_one_clear_finding(tmp_path: Path) -> None:
     result = audit(path)
     (doc,) = result.documents
     (finding,) = [f for f in doc.findings if f.rule == "bibliography-not-found"]
-    assert finding.severity.value == "error" and finding.line == 3
+    assert finding.severity.value == "warning" and finding.line == 3  # the paper may be audited without it
     assert "nowhere.json" in finding.message and "does not exist" in finding.message
 
 

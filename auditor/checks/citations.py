@@ -91,10 +91,10 @@ def reference_list_not_found(ctx: AuditContext) -> Iterator[Hit]:
         yield Hit(None, {"count": len(cited), "sample": sample}, subject="document")
 
 
-@rule("bibliography-not-found", severity=Severity.ERROR, family="citations",
-      description="A bibliography file the document names (Pandoc's `bibliography:`) does not exist; or it "
-                  "was not read because it lies outside the document's folder or is in a format the auditor "
-                  "does not read (a warning then). Citations of its entries are then unresolved warnings.",
+@rule("bibliography-not-found", severity=Severity.WARNING, family="citations",
+      description="A bibliography file the document names (Pandoc's `bibliography:`) does not exist beside it, "
+                  "or was not read because it lies outside the document's folder or is in a format the auditor "
+                  "does not read. Citations of its entries are then unresolved warnings, not errors.",
       message="the bibliography \u201c{name}\u201d {why}",
       fix="{fix}",
       example="bibliography: refs.bib in the front matter with no refs.bib beside the paper.")
@@ -104,8 +104,7 @@ def bibliography_not_found(ctx: AuditContext) -> Iterator[Hit]:
         fix = ("Correct the file name, or add the file beside the document." if missing else
                "Keep the bibliography in the document's folder (and in a format the auditor reads) to have it "
                "checked.")
-        yield Hit(line, {"name": name, "why": why, "fix": fix}, subject=f"part:{name}",
-                  severity=None if missing else Severity.WARNING)
+        yield Hit(line, {"name": name, "why": why, "fix": fix}, subject=f"part:{name}")
 
 
 @rule("ambiguous-citation", severity=Severity.ERROR, family="citations",
