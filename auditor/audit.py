@@ -14,7 +14,7 @@ from typing import Any
 
 from auditor.checks import AuditContext, run_checks
 from auditor.config import Settings
-from auditor.documents import FORMATS, WHOLE_FILE, load_document
+from auditor.documents import FORMATS, NAMED_ONLY, WHOLE_FILE, load_document
 from auditor.errors import DocumentError
 from auditor.manuscript import Manuscript, audit_manuscript, group_files, manuscript_files, manuscript_name
 from auditor.model import Finding
@@ -55,6 +55,8 @@ def _expand_folder(folder: Path, problems: list[str]) -> list[Path]:
             if f.is_symlink() and not _inside(f.resolve(), root):
                 problems.append(f"{f}: a symbolic link to a file outside {folder}; not read")
                 continue
+            if f.suffix.lower() in NAMED_ONLY and not _jats_article(f):
+                continue  # a .json or .yaml is audited when named (by the user or by a paper's front matter)
             if f.is_file():
                 found.append(f)
     return sorted(found)
@@ -114,6 +116,17 @@ def is_own_report(folder: Path) -> bool:
     except OSError:
         return False
     return b'name="generator" content="citation-auditor' in head
+def _jats_article(path: Path) -> bool:
+    """Whether an .xml file found in a folder is a JATS article (its first bytes say so)."""
+    if path.suffix.lower() not in (".xml", ".nxml") or not path.is_file():
+        return False
+    from auditor.jats import looks_like_jats
+
+    try:
+        with open(path, "rb") as handle:
+            return looks_like_jats(handle.read(65536))
+    except OSError:
+        return False
 
 
 def _outside_link(p: Path) -> bool:

@@ -21,17 +21,40 @@ FORMATS = {
     ".md": "md",
     ".markdown": "md",
     ".mdx": "md",
+    ".rmd": "md",
+    ".qmd": "md",
+    ".json": "csl-json",
+    ".yaml": "csl-yaml",
+    ".yml": "csl-yaml",
+    ".xml": "jats",
+    ".nxml": "jats",
     ".html": "html",
     ".htm": "html",
 }
 MAX_BYTES = 20 * 1024 * 1024
 # Formats read by a reader of their own: "module:function", imported only when such a file is read.
 # Each takes (path, bytes) and returns a Document or raises DocumentError with one clear message.
-READERS: dict[str, str] = {}
+READERS: dict[str, str] = {
+    "csl-json": "auditor.csl:read_csl_json",
+    "csl-yaml": "auditor.csl:read_csl_yaml",
+    "jats": "auditor.jats:read_jats",
+}
 # Formats whose files name other files as their parts (a LaTeX paper's \\bibliography and \\input, a
 # Pandoc paper's `bibliography:`): "module:function" taking a Path and returning those files, in
 # reading order, that exist. A file with parts is audited with them as one manuscript.
-COMPANIONS: dict[str, str] = {}
+COMPANIONS: dict[str, str] = {
+    "md": "auditor.pandoc:companions",
+}
+# Bibliography databases (a .bib file, a CSL-JSON or CSL-YAML file): a store of entries rather than a
+# list a reader sees, so only entry-level rules judge them (their entries are never "uncited", their
+# order is free) and the text rules have no text to read. See `checks.registry.run_checks`.
+BIB_FORMATS = frozenset({"bib", "csl-json", "csl-yaml"})
+# Suffixes too generic to audit every such file found in a folder: audited when named on the command
+# line or by a paper (its `bibliography:`), and .xml when it is a JATS article (see `audit._expand_folder`).
+# The heading given to a bibliography held in a document's metadata (Pandoc's `references:`): a database
+# too, whose entries are never "uncited" and whose order is free.
+DATABASE_SECTION = "references (front matter)"
+NAMED_ONLY = frozenset({".json", ".yaml", ".yml", ".xml", ".nxml"})
 
 # UTF-8 text decoded as Windows-1252 leaves these pairs behind ("Ã©" for "é", "â€™" for "’").
 MOJIBAKE = re.compile(r"[ÃÂâ][\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc]|Â(?=\s|$)")
@@ -171,6 +194,10 @@ def document_from_bytes(path: str, data: bytes, fmt: str) -> Document:
         doc.ignore_directives = ignore_directives(LINE_BREAK.split(text))
     if fmt in ("txt", "md"):
         doc.skip_lines |= page_furniture(lines)
+    if fmt == "md" and lines and lines[0].rstrip() == "---":
+        from auditor.pandoc import pandoc_paper
+
+        pandoc_paper(doc)  # a Pandoc paper: its citations and bibliography from the front matter
     return doc
 
 

@@ -75,6 +75,10 @@ class Document:
     # Files the document names as its own parts (a .bib of a LaTeX or Pandoc paper, an \input chapter):
     # audited with it as one manuscript. Paths as the reader resolved them.
     companions: list[str] = field(default_factory=list)
+    # Parts the document names that could not be read (a bibliography file that does not exist, lies
+    # outside the document's folder or is in a format not read): (line naming it, name as written, why).
+    # Citations by key may be unresolved only because of them.
+    unread_parts: list[tuple[int, str, str]] = field(default_factory=list)
 
     @property
     def name(self) -> str:

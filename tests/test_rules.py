@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from conftest import audit_text
@@ -138,6 +139,10 @@ CASES = [
     case("unsourced-document", " ".join(["Rusia dan Korea Utara memperkuat kerja sama militer."] * 30) + "\n", [None]),
     case("unsourced-document", "Pendek sekali tanpa sumber.\n", []),
     case("unsourced-document", " ".join(["Rusia dan Korea Utara memperkuat kerja sama militer."] * 30) + " (A 2020)." + LIST + "- A. 2020. *Satu*.\n", []),
+    # bibliography-not-found (the file is looked for beside the document: one of the fixtures is its place)
+    case("bibliography-not-found", "---\ntitle: T\nbibliography: no-such-refs-file.json\n---\n\nTeks [@a].\n", [3],
+         name=str(Path(__file__).parent / "fixtures" / "apa-english.md")),
+    case("bibliography-not-found", "---\ntitle: T\nreferences:\n- id: a\n  title: A\n  issued: 2001\n---\n\nTeks [@a].\n", []),
 ]
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from auditor.checks.entries import duplicates
 from auditor.checks.registry import AuditContext, Hit, rule
+from auditor.documents import DATABASE_SECTION
 from auditor.model import Citation, Entry, Severity
 from auditor.parsing.entries import entry_marker
 from auditor.parsing.urls import find_urls, is_doi_url, normalize_url
@@ -41,9 +42,10 @@ def unresolved_citation(ctx: AuditContext) -> Iterator[Hit]:
     if not has_list:
         return  # no list at all: reference-list-not-found says so once
     doubtful = bool(ctx.parsed.doubtful_sections)
+    unread = bool(ctx.parsed.document.unread_parts)  # a named bibliography could not be read
     for c in ctx.parsed.citations:
-        if c.status != "unresolved":
-            continue
+        if c.status != "unresolved" or c.nocite:
+            continue  # (Pandoc and BibTeX do not complain of a \nocite key they cannot find either)
         if c.number is not None and footnotes:
             continue  # a note marker with no note: undefined-footnote
         if c.kind == "pandoc" and not has_list:
@@ -57,11 +59,11 @@ def unresolved_citation(ctx: AuditContext) -> Iterator[Hit]:
             fix = f"Add reference {c.number} to the list or correct the number."
         else:
             extra = ""
-            fix = f"Add an entry for {c.label} to the reference list, or correct the citation."
+            fix = f"Add an entry for {c.label or _text(c)} to the reference list, or correct the citation."
         # "(Fourth Estate, 2012)" as a paragraph of its own: a header, more likely than a citation.
         alone = c.paragraph < len(ctx.parsed.paragraphs) and \
             ctx.parsed.paragraphs[c.paragraph].text.strip() == f"({c.marker.strip('()[] ')})"
-        sure = _confident(c) and not alone and not doubtful
+        sure = _confident(c) and not alone and not doubtful and not unread
         yield Hit(c.line, {"citation": _text(c), "closest": extra, "fix": fix}, citation=c,
                   severity=None if sure else Severity.WARNING)
 
@@ -87,6 +89,22 @@ def reference_list_not_found(ctx: AuditContext) -> Iterator[Hit]:
     if len(cited) >= 2:
         sample = "; ".join(cited[:3]) + ("; …" if len(cited) > 3 else "")
         yield Hit(None, {"count": len(cited), "sample": sample}, subject="document")
+
+
+@rule("bibliography-not-found", severity=Severity.WARNING, family="citations",
+      description="A bibliography file the document names (Pandoc's `bibliography:`) does not exist beside it, "
+                  "or was not read because it lies outside the document's folder or is in a format the auditor "
+                  "does not read. Citations of its entries are then unresolved warnings, not errors.",
+      message="the bibliography \u201c{name}\u201d {why}",
+      fix="{fix}",
+      example="bibliography: refs.bib in the front matter with no refs.bib beside the paper.")
+def bibliography_not_found(ctx: AuditContext) -> Iterator[Hit]:
+    for line, name, why in ctx.parsed.document.unread_parts:
+        missing = why == "does not exist"
+        fix = ("Correct the file name, or add the file beside the document." if missing else
+               "Keep the bibliography in the document's folder (and in a format the auditor reads) to have it "
+               "checked.")
+        yield Hit(line, {"name": name, "why": why, "fix": fix}, subject=f"part:{name}")
 
 
 @rule("ambiguous-citation", severity=Severity.ERROR, family="citations",
@@ -220,7 +238,8 @@ def _cited_indexes(ctx: AuditContext) -> set[int]:
       example="A book in DAFTAR PUSTAKA that the text never mentions.")
 def uncited_entry(ctx: AuditContext) -> Iterator[Hit]:
     parsed = ctx.parsed
-    references = [e for e in parsed.entries if e.kind == "reference" and not e.is_footnote]
+    references = [e for e in parsed.entries if e.kind == "reference" and not e.is_footnote
+                  and e.section != DATABASE_SECTION]  # a paper's `references:` metadata is a database
     if not references:
         return
     whole = ctx.whole

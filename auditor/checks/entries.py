@@ -10,6 +10,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from auditor.checks.registry import AuditContext, Hit, rule
+from auditor.documents import DATABASE_SECTION
 from auditor.model import Entry, PartialDate, Severity
 from auditor.parsing.entries import cites_a_work, says_online, source_type
 from auditor.parsing.text import compact_key, fold, name_key
@@ -274,7 +275,7 @@ def _sort_key(e: Entry) -> str:
 def bibliography_order(ctx: AuditContext) -> Iterator[Hit]:
     groups: dict[tuple[str | None, str | None], list[Entry]] = {}
     for e in references(ctx):
-        if not e.is_footnote:
+        if not e.is_footnote and e.section != DATABASE_SECTION:  # a database's order is free
             groups.setdefault((e.section, e.subsection), []).append(e)
     for group in groups.values():
         if len(group) < 3:

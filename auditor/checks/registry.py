@@ -128,13 +128,24 @@ def online_rule(name: str, *, severity: Severity, description: str, message: str
                        online=True)
 
 
+# The rule families that judge a bibliography database (a .bib or CSL file, see documents.BIB_FORMATS):
+# the entries themselves and their URLs; not the order of its entries.
+DATABASE_FAMILIES = ("entries", "urls")
+NOT_FOR_DATABASES = {"bibliography-order"}
+
+
 def run_checks(ctx: AuditContext, enabled: set[str] | None = None,
                severities: dict[str, Severity] | None = None, strict: bool = False) -> list[Finding]:
     """Run every enabled rule; a rule that fails is reported as an internal-error finding, not raised."""
+    from auditor.documents import BIB_FORMATS
+
     findings: list[Finding] = []
+    database = ctx.parsed.document.format in BIB_FORMATS
     for name, r in RULES.items():
         if r.online or (enabled is not None and name not in enabled):
             continue
+        if database and (r.family not in DATABASE_FAMILIES or name in NOT_FOR_DATABASES):
+            continue  # a bibliography database has entries to judge, but no text and no order
         try:
             hits = list(r.detect(ctx))
         except Exception as exc:  # one broken rule must not sink the run

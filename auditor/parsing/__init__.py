@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from auditor.matching import link_notes_to_bibliography, match_citations
@@ -122,8 +123,19 @@ def merge_declared(doc: Document, found: list[Citation], paragraphs: list[Paragr
             kept.append(Citation(0, d.line, d.column, key, "key", marker=d.raw, nocite=d.nocite,
                                  paragraph=home.index if home else NO_PARAGRAPH, offset=offset, group_start=offset,
                                  field_text=d.field_text))
+    # A text citation whose bracket holds a declared one ("Doe and Smith (<xref>2020</xref>)") is that one.
+    declared = sorted((c.paragraph, c.offset) for c in kept if c.kind == "key")
+    kept = [c for c in kept if c.kind == "key" or not _holds(declared, c)]
     kept.sort(key=lambda c: (c.line, c.column))
     return kept
+
+
+def _holds(declared: list[tuple[int, int]], c: Citation) -> bool:
+    """Whether a declared citation lies inside the bracket a text citation was read from."""
+    start = min(c.group_start, c.offset)
+    end = max(c.group_start + len(c.marker), c.offset + len(c.raw), start + 1)
+    i = bisect.bisect_left(declared, (c.paragraph, start))
+    return i < len(declared) and declared[i][0] == c.paragraph and declared[i][1] < end
 
 
 def _reads_as_list(section: ReferenceSection, entries: list[Entry]) -> bool:
