@@ -578,8 +578,8 @@ class _Reader:
             line, column, raw = located
             for item in cite.items:
                 citations.append(DeclaredCitation(line, column, raw, item.key, field_text=cite.field_text))
-        body_end = max([where[i] for i in where if i < body_count] or [0])
-        sections = self._bibliography_sections(doc, where, items, body_end)
+        body_end = max([where[i] + self.buffers[i].text.count("\n") for i in where if i < body_count] or [0])
+        sections = self._bibliography_sections(where, items, body_count, body_end)
         for kind in ("footnote", "endnote"):
             declared = [DeclaredItem(where[i], number, "e" if kind == "endnote" and self.both else "")
                         for i, number in note_bufs[kind] if i in where]
@@ -588,18 +588,20 @@ class _Reader:
                                                  items=declared))
         if citations:
             doc.declared_citations = citations
-        if sections and (self.bibliographies or any(s.footnotes for s in sections)):
-            body = Document(path=self.path, format="docx", sha256=sha, encoding="utf-8",
-                            lines=lines[:body_end + 1], skip_lines=skip)
-            from auditor.parsing.sections import find_sections
+        # The rest of the reference lists are found in the body's text by heading, as in a text file; a
+        # table cell ("Sumber") is no heading.
+        from auditor.parsing.sections import find_sections
 
-            taken = [(s.start, s.end) for s in sections if s.items is not None]
-            for found in find_sections(body):
-                low = found.heading_line or found.start
-                if not any(a <= found.end and low <= b for a, b in taken):
-                    sections.append(found)
-            sections.sort(key=lambda s: s.start)
-            doc.declared_sections = sections
+        tables = {n for n, where_ in locators.items() if where_.startswith("table ")}
+        body = Document(path=self.path, format="docx", sha256=sha, encoding="utf-8", skip_lines=skip,
+                        lines=["" if n in tables else line for n, line in enumerate(lines[:body_end], 1)])
+        taken = [(s.start, s.end) for s in sections if s.items is not None]
+        for found in find_sections(body):
+            low = found.heading_line or found.start
+            if not any(a <= found.end and low <= b for a, b in taken):
+                sections.append(found)
+        sections.sort(key=lambda s: s.start)
+        doc.declared_sections = sections
         return doc
 
     def _locate(self, cite: _Cite, where: dict[int, int]) -> tuple[int, int, str] | None:
@@ -627,7 +629,7 @@ class _Reader:
         column = len(head) - (head.rfind("\n") + 1) + 1
         return line, column, visible
 
-    def _bibliography_sections(self, doc: Document, where: dict[int, int], items: list[_Item],
+    def _bibliography_sections(self, where: dict[int, int], items: list[_Item], body_count: int,
                                body_end: int) -> list[ReferenceSection]:
         sections: list[ReferenceSection] = []
         for bib in self.bibliographies:
@@ -635,6 +637,16 @@ class _Reader:
                        and not self.buffers[i].heading]
             if not indices:
                 continue
+            # Entries typed by hand after the field, up to the next heading, belong to the list as text.
+            for j in range(bib.last + 1, body_count):
+                buf = self.buffers[j]
+                if j not in where:
+                    continue
+                if buf.kind != "body" or buf.heading or any(b.first <= j for b in self.bibliographies if b is not bib
+                                                            and b.first > bib.last) \
+                        or not re.search(r"\b(?:1[5-9]|20)\d\d\b|n\.d\.|https?://", buf.text):
+                    break
+                indices.append(j)
             paired = _pair([self.buffers[i].text for i in indices], items)
             declared = []
             for position, i in enumerate(indices):
@@ -743,6 +755,7 @@ class _Numbering:
         self.abstract: dict[str, dict[int, _Level]] = {}
         self.nums: dict[str, tuple[str, dict[int, int]]] = {}
         self.counters: dict[str, list[int | None]] = {}
+        self.started: set[tuple[str, int]] = set()
         if root is None:
             return
         for a in root.iter(w + "abstractNum"):
@@ -779,13 +792,16 @@ class _Numbering:
             return ""
         abstract, overrides = self.nums[num_id]
         levels = self.abstract.get(abstract, {})
-        # Lists that share an abstract definition continue each other's numbers unless one restarts.
-        key = num_id if overrides else "abstract:" + abstract
-        counters = self.counters.setdefault(key, [None] * 9)
+        # Lists that share an abstract definition share its counters (they continue each other's numbers);
+        # a list with a start override restarts them at its first item (as Word and LibreOffice do).
+        counters = self.counters.setdefault(abstract, [None] * 9)
         level = levels.get(ilvl, _Level())
-        start = overrides.get(ilvl, level.start)
         value = counters[ilvl]
-        counters[ilvl] = start if value is None else value + 1
+        if ilvl in overrides and (num_id, ilvl) not in self.started:
+            self.started.add((num_id, ilvl))
+            counters[ilvl] = overrides[ilvl]
+        else:
+            counters[ilvl] = level.start if value is None else value + 1
         for deeper in range(ilvl + 1, 9):
             counters[deeper] = None
         if level.fmt == "bullet":
