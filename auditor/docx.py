@@ -570,26 +570,11 @@ class _Reader:
         doc = Document(path=self.path, format="docx", sha256=sha, encoding="utf-8", lines=lines,
                        skip_lines=skip, locators=locators)
         items = _keyed(self.cites)
-        citations = []
-        for cite in self.cites:
-            located = self._locate(cite, where)
-            if located is None:
-                continue
-            line, column, raw = located
-            for item in cite.items:
-                citations.append(DeclaredCitation(line, column, raw, item.key, field_text=cite.field_text))
         body_end = max([where[i] + self.buffers[i].text.count("\n") for i in where if i < body_count] or [0])
-        sections = self._bibliography_sections(where, items, body_count, body_end)
-        for kind in ("footnote", "endnote"):
-            declared = [DeclaredItem(where[i], number, "e" if kind == "endnote" and self.both else "")
-                        for i, number in note_bufs[kind] if i in where]
-            if declared:
-                sections.append(ReferenceSection(None, None, declared[0].line, declared[-1].line, footnotes=True,
-                                                 items=declared))
-        if citations:
-            doc.declared_citations = citations
-        # The rest of the reference lists are found in the body's text by heading, as in a text file; a
-        # table cell ("Sumber") is no heading.
+        paired: set[str] = set()  # keys of the items a paragraph of a list describes
+        sections = self._bibliography_sections(where, items, body_count, body_end, paired)
+        # The rest of the reference lists are found in the body's text by heading, as in a text file (a
+        # table cell such as "Sumber" is no heading); cited items a paragraph there describes are paired.
         from auditor.parsing.sections import find_sections
 
         tables = {n for n, where_ in locators.items() if where_.startswith("table ")}
@@ -599,9 +584,37 @@ class _Reader:
         for found in find_sections(body):
             low = found.heading_line or found.start
             if not any(a <= found.end and low <= b for a, b in taken):
-                sections.append(found)
+                sections.append(self._text_section(found, where, items, paired, body_count))
+        # Notes: a note whose citation field names an item no list describes is that item's reference.
+        note_keys: dict[int, str] = {}
+        for kind in ("footnote", "endnote"):
+            group = "e" if kind == "endnote" and self.both else ""
+            declared = []
+            for i, number in note_bufs[kind]:
+                if i not in where:
+                    continue
+                if any(c.start[0] == i and any(it.key not in paired for it in c.items) for c in self.cites):
+                    note_keys[i] = f"{kind}-{number}"
+                declared.append(DeclaredItem(where[i], number, group, key=note_keys.get(i)))
+            if declared:
+                sections.append(ReferenceSection(None, None, declared[0].line, declared[-1].line, footnotes=True,
+                                                 items=declared))
         sections.sort(key=lambda s: s.start)
         doc.declared_sections = sections
+        citations: list[DeclaredCitation] = []
+        for cite in self.cites:
+            located = self._locate(cite, where)
+            if located is None:
+                continue
+            line, column, raw = located
+            keys: list[str] = []
+            for item in cite.items:
+                key = note_keys[cite.start[0]] if item.key not in paired and cite.start[0] in note_keys else item.key
+                if key not in keys:
+                    keys.append(key)
+            citations.extend(DeclaredCitation(line, column, raw, key, field_text=cite.field_text) for key in keys)
+        if citations:
+            doc.declared_citations = citations
         return doc
 
     def _locate(self, cite: _Cite, where: dict[int, int]) -> tuple[int, int, str] | None:
@@ -630,7 +643,7 @@ class _Reader:
         return line, column, visible
 
     def _bibliography_sections(self, where: dict[int, int], items: list[_Item], body_count: int,
-                               body_end: int) -> list[ReferenceSection]:
+                               body_end: int, paired: set[str]) -> list[ReferenceSection]:
         sections: list[ReferenceSection] = []
         for bib in self.bibliographies:
             indices = [i for i in range(bib.first, bib.last + 1) if i in where and self.buffers[i].kind == "body"
@@ -647,15 +660,14 @@ class _Reader:
                         or not re.search(r"\b(?:1[5-9]|20)\d\d\b|n\.d\.|https?://", buf.text):
                     break
                 indices.append(j)
-            paired = _pair([self.buffers[i].text for i in indices], items)
+            pairs = _pair([self.buffers[i].text for i in indices], [it for it in items if it.key not in paired])
+            paired.update(it.key for it in pairs.values())
             declared = []
             for position, i in enumerate(indices):
-                item = paired.get(position)
+                item = pairs.get(position)
                 text = self.buffers[i].text
-                lead = re.match(r"^\s*(?:\[(\d{1,4})\]|(\d{1,4})[.)])\s", text)
-                number = int(lead.group(1) or lead.group(2)) if lead else None
                 last = where[i] + text.count("\n")
-                declared.append(DeclaredItem(where[i], number, record=item.record if item else None,
+                declared.append(DeclaredItem(where[i], _lead_number(text), record=item.record if item else None,
                                              key=item.key if item else None,
                                              end_line=last if last > where[i] else None))
             heading, heading_line = None, None
@@ -667,6 +679,41 @@ class _Reader:
             sections.append(ReferenceSection(heading, heading_line, declared[0].line, min(end, body_end or end),
                                              items=declared))
         return sections
+
+    def _text_section(self, found: ReferenceSection, where: dict[int, int], items: list[_Item], paired: set[str],
+                      body_count: int) -> ReferenceSection:
+        """A list found by heading, declared paragraph by paragraph when cited items describe some of its
+        paragraphs (those take the items' keys and data); otherwise left to be split as text."""
+        waiting = [it for it in items if it.key not in paired]
+        if not waiting or found.footnotes:
+            return found
+        inside = [i for i in range(body_count) if i in where and found.start <= where[i] <= found.end]
+        entries = [i for i in inside if not self.buffers[i].heading]
+        pairs = _pair([self.buffers[i].text for i in entries], waiting)
+        if not pairs:
+            return found
+        paired.update(it.key for it in pairs.values())
+        declared = []
+        subsection = None
+        position = 0
+        for i in inside:
+            text = self.buffers[i].text
+            if self.buffers[i].heading:
+                subsection = text.lstrip("# ").strip()
+                continue
+            item = pairs.get(position)
+            position += 1
+            last = where[i] + text.count("\n")
+            declared.append(DeclaredItem(where[i], _lead_number(text), subsection=subsection, record=item.record if item else None,
+                                         key=item.key if item else None, end_line=last if last > where[i] else None))
+        end = declared[-1].end_line or declared[-1].line
+        return ReferenceSection(found.heading, found.heading_line, declared[0].line, end, items=declared)
+
+
+def _lead_number(text: str) -> int | None:
+    """The number an entry is written with: 12 for "[12] …" or "12. …"."""
+    lead = re.match(r"^\s*(?:\[(\d{1,4})\]|(\d{1,4})[.)])\s", text)
+    return int(lead.group(1) or lead.group(2)) if lead else None
 
 
 def _num_pr(ppr: Element, w: str) -> tuple[str, int] | None:
