@@ -24,6 +24,7 @@ FORMATS = {
     ".html": "html",
     ".htm": "html",
     ".docx": "docx",
+    ".doc": "docx",  # read only to say that a legacy .doc must be saved as .docx
 }
 MAX_BYTES = 20 * 1024 * 1024
 # Formats read by a reader of their own: "module:function", imported only when such a file is read.

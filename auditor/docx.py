@@ -48,7 +48,7 @@ OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_TOTAL = 200 * 1024 * 1024
 MAX_PART = 64 * 1024 * 1024
 MAX_MEMBERS = 10_000
-MAX_RATIO = 200  # uncompressed / compressed size of a large part; XML compresses about 10:1
+MAX_RATIO = 300  # uncompressed / compressed size of a part over 4 MB; Word's XML compresses about 10:1
 MAX_DEPTH = 64  # nested tables, content controls, hyperlinks: deeper content is left out
 MAX_FIELD = 2 * 1024 * 1024  # characters of one field's instruction (JSON, EndNote XML)
 
@@ -64,9 +64,14 @@ HYPERLINK_FIELD = re.compile(r'^\s*HYPERLINK\s+(?!\\l)"?([^"\s]+)"?', re.I)
 
 def read_docx(path: str, data: bytes) -> Document:
     """The Document of a .docx file's bytes; a DocumentError with one clear message for a bad file."""
-    parts = _Package(path, data)
-    reader = _Reader(path, parts)
-    return reader.read(hashlib.sha256(data).hexdigest())
+    try:
+        parts = _Package(path, data)
+        reader = _Reader(path, parts)
+        return reader.read(hashlib.sha256(data).hexdigest())
+    except (DocumentError, MemoryError):
+        raise
+    except Exception as exc:  # a damaged part the checks above did not foresee: one message, no traceback
+        raise DocumentError(f"{path}: a corrupt .docx ({type(exc).__name__}: {exc})") from None
 
 
 class _Package:
@@ -80,12 +85,14 @@ class _Package:
                 raise DocumentError(f"{path}: an encrypted (password-protected) Word document; remove the "
                                     "password and save it again")
             raise DocumentError(f"{path}: a legacy Word 97-2003 .doc; save it as .docx")
+        if data.lstrip()[:5] == b"{\\rtf":
+            raise DocumentError(f"{path}: a Rich Text (RTF) file, not a Word .docx; save it as .docx")
         if not data.startswith(b"PK"):
             raise DocumentError(f"{path}: not a Word .docx file (it is not a zip container)")
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(data))
             infos = self.zip.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
             raise DocumentError(f"{path}: a corrupt .docx (the zip container cannot be read: {exc})") from None
         if len(infos) > MAX_MEMBERS:
             raise DocumentError(f"{path}: refused: the .docx holds {len(infos)} parts (the limit is {MAX_MEMBERS})")
@@ -105,7 +112,7 @@ class _Package:
         if info.flag_bits & 0x1:
             raise DocumentError(f"{self.path}: an encrypted .docx ({name} is encrypted); remove the password")
         limit = min(MAX_PART, self.budget)
-        if info.file_size > limit or (info.file_size > 1024 * 1024
+        if info.file_size > limit or (info.file_size > 4 * 1024 * 1024
                                       and info.file_size > MAX_RATIO * max(1, info.compress_size)):
             raise DocumentError(f"{self.path}: refused: {name} would expand to {info.file_size} bytes from "
                                 f"{info.compress_size} (a zip bomb?)")
@@ -900,7 +907,8 @@ def _citation(instr: str, data: list[str]) -> tuple[str | None, list[_Item]] | N
     """The field's own text and its items, from a Zotero/Mendeley CSL field or an EndNote field."""
     if "EN.CITE" in instr[:40]:
         return _endnote(instr, data)
-    start = instr.find("{")
+    # The JSON follows CSL_CITATION (old Mendeley fields put an id in braces before it).
+    start = instr.find("{", max(0, instr.find("CSL_CITATION")))
     if start < 0:
         return None
     try:

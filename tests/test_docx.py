@@ -333,9 +333,13 @@ def _error(path: Path) -> str:
 
 
 def test_legacy_doc_made_by_libreoffice(tmp_path: Path) -> None:
+    """A Word 97-2003 file, named .doc or .docx, is refused with the fix; so is RTF saved as .doc."""
+    assert _error(FIXTURES / "legacy.doc").endswith("a legacy Word 97-2003 .doc; save it as .docx")
     target = tmp_path / "skripsi.docx"
     target.write_bytes((FIXTURES / "legacy.doc").read_bytes())
     assert _error(target).endswith("a legacy Word 97-2003 .doc; save it as .docx")
+    (tmp_path / "bab1.doc").write_bytes(b"{\\rtf1\\ansi Teks}")
+    assert "a Rich Text (RTF) file" in _error(tmp_path / "bab1.doc")
 
 
 def test_encrypted_corrupt_and_foreign_files(tmp_path: Path) -> None:
@@ -380,3 +384,15 @@ def test_a_bad_docx_alone_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "legacy Word 97-2003 .doc" in result.output
     assert "Traceback" not in result.output
+
+
+def test_old_mendeley_field_with_an_id_before_the_json() -> None:
+    """`ADDIN Mendeley Citation{uuid} CSL_CITATION {json}`: the JSON after CSL_CITATION is read."""
+    from auditor.docx import _citation
+
+    found = _citation('ADDIN Mendeley Citation{9b8f0c2e-1111} CSL_CITATION {"citationItems":[{"id":"ITEM-1",'
+                      '"itemData":{"title":"T","author":[{"family":"Ali","given":"B"}],"issued":{"date-parts":'
+                      '[["2010"]]}}}],"mendeley":{"formattedCitation":"(Ali, 2010)"}}', [])
+    assert found is not None
+    text, items = found
+    assert text == "(Ali, 2010)" and [(i.record.authors, i.record.year) for i in items] == [(["Ali, B"], "2010")]
