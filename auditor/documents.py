@@ -30,6 +30,8 @@ FORMATS = {
     ".nxml": "jats",
     ".html": "html",
     ".htm": "html",
+    ".docx": "docx",
+    ".doc": "docx",  # read only to say that a legacy .doc must be saved as .docx
 }
 MAX_BYTES = 20 * 1024 * 1024
 # Formats read by a reader of their own: "module:function", imported only when such a file is read.
@@ -38,6 +40,7 @@ READERS: dict[str, str] = {
     "csl-json": "auditor.csl:read_csl_json",
     "csl-yaml": "auditor.csl:read_csl_yaml",
     "jats": "auditor.jats:read_jats",
+    "docx": "auditor.docx:read_docx",
 }
 # Formats whose files name other files as their parts (a LaTeX paper's \\bibliography and \\input, a
 # Pandoc paper's `bibliography:`): "module:function" taking a Path and returning those files, in

@@ -48,7 +48,8 @@ def test_line_numbers_follow_the_file(tmp_path: Path) -> None:
     ("empty.txt", b"", "empty"),
     ("blank.md", b"  \n\n\t\n", "empty"),
     ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary"),
-    ("report.docx", b"PK\x03\x04", "unsupported format"),
+    ("report.zip", b"PK\x03\x04", "unsupported format"),
+    ("report.docx", b"PK\x03\x04", "a corrupt .docx"),
 ])
 def test_bad_documents_raise_a_clear_error(tmp_path: Path, name: str, data: bytes, message: str) -> None:
     """Empty, binary and unsupported files raise DocumentError naming the file and the problem."""

@@ -185,7 +185,9 @@ def test_every_offline_rule_has_a_table_case() -> None:
 
     fired = {c.values[0] for c in CASES if c.values[2]}
     quiet = {c.values[0] for c in CASES if not c.values[2]}
-    offline = {name for name, r in RULES.items() if not r.online and name != "encoding-artifact"}
+    # encoding-artifact and edited-citation-field (Word fields: tests/test_docx.py) cannot be written as text.
+    offline = {name for name, r in RULES.items() if not r.online and name not in ("encoding-artifact",
+                                                                                   "edited-citation-field")}
     assert offline - fired == set() and offline - quiet == set()
 
 
