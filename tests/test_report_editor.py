@@ -43,7 +43,9 @@ def test_verdict_wording() -> None:
     assert verdict([doc(1), doc(0)], 0) == "1 error in 1 of 2 documents; no dead links"
     assert verdict([doc(0), doc(0)], None) == "No errors in 2 documents"
     assert verdict([doc(0)], 1) == "No errors in the document; 1 dead link"
-    assert verdict([doc(2), doc(0, "binary file")], None) == "2 errors in 1 of 1 document; 1 document could not be read"
+    assert verdict([doc(2), doc(0, "binary file")], None) == "2 errors in the document; 1 document could not be read"
+    assert verdict([doc(2), doc(1), doc(0, "binary file")], None) == (
+        "3 errors in 2 of 2 documents; 1 document could not be read")
     assert verdict([doc(0, "binary file")], None) == "No document could be read"
 
 
@@ -276,3 +278,22 @@ def test_filters_live_in_the_address(browser, demo_report: Path) -> None:  # noq
     assert index.locator("#documents tbody tr:not([hidden])").count() == 5
     for p in (page, again, index):
         p.close()
+
+
+def test_verdict_counts_dead_links_of_the_run(tmp_path: Path) -> None:
+    """Once links are checked, the verdict says how many cited URLs of the run are dead."""
+    doc = tmp_path / "paper.md"
+    doc.write_text(PAPER.replace("Rineka Cipta.", "Rineka Cipta. https://example.org/a\n- Hidup. 2019. "
+                                 "*Judul*. https://example.org/b"), encoding="utf-8")
+    run_audit([str(doc)], tmp_path)
+    db = sqlite_utils.Database(tmp_path / "a.db")
+    urls = sorted(r["url"] for r in db.query("select url from entry_links"))
+    assert urls == ["https://example.org/a", "https://example.org/b"]
+    db["links"].insert_all([{"url": urls[0], "outcome": "dead", "checked_at": "2026-11-22T00:00:00Z"},
+                            {"url": urls[1], "outcome": "ok", "checked_at": "2026-11-22T00:00:00Z"}],
+                           replace=True, alter=True)
+    out = tmp_path / "again"
+    render_html(db, 1, out)
+    page = soup(out / "index.html")
+    assert page.select_one("#verdict").get_text(strip=True) == "1 error in the document; 1 dead link."
+    assert "dead: 1" in page.select_one("#documents tbody tr").get_text()

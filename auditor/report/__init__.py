@@ -123,8 +123,9 @@ def verdict(documents: list[dict[str, Any]], dead_links: int | None) -> str:
     read = [d for d in documents if not d["error"]]
     errors = sum(d["errors"] or 0 for d in read)
     with_errors = sum(1 for d in read if d["errors"])
+    where = f"in {with_errors} of {plural(len(read), 'document')}" if len(read) > 1 else "in the document"
     if errors:
-        parts = [f"{plural(errors, 'error')} in {with_errors} of {plural(len(read), 'document')}"]
+        parts = [f"{plural(errors, 'error')} {where}"]
     elif read:
         parts = [f"no errors in {plural(len(read), 'document')}" if len(read) > 1 else "no errors in the document"]
     else:
