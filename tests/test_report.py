@@ -50,7 +50,7 @@ def test_index_lists_every_document_with_counts(demo_report: Path) -> None:
     row = next(r for r in rows if "004_" in r.get_text())
     cells = [c.get_text(strip=True) for c in row.find_all(["th", "td"])]
     assert cells[1] == "62" and cells[2] == "110"
-    assert page.select_one("svg.chart title").get_text() == "Findings by rule"
+    assert page.select_one(".rule-chart")["aria-label"] == "Findings by rule"
     assert all(a["href"].startswith("documents/") for a in page.select("#documents a"))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from markupsafe import Markup, escape
 
 from auditor import HOMEPAGE, __version__
 from auditor.fileio import write_atomic
-from auditor.report.charts import bar_chart, outcome_chart
+from auditor.report.charts import outcome_chart, rule_bars
 
 SEVERITIES = ("error", "warning", "info")
 # A document's page is bounded whatever the document's size (a 19 MB input once made a 331 MB page that
@@ -29,6 +30,7 @@ SEVERITIES = ("error", "warning", "info")
 MAX_TEXT_CHARS = 2_000_000
 MAX_TEXT_LINES = 50_000
 MAX_ROWS = 5_000  # findings in the table, entries in the reference list
+MAX_CITING = 50  # citing lines linked from one entry ("cited 300 times" links the first 50)
 
 
 def _env() -> Environment:
@@ -36,6 +38,7 @@ def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(folder)), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["safe_url"] = safe_url
+    env.globals["where"] = where
     return env
 
 
@@ -73,25 +76,36 @@ def render_html(db: sqlite_utils.Database, run_id: int, out_dir: Path) -> Path:
     run = next(db.query("select * from runs where id = ?", [run_id]))
     documents = list(db.query("select * from documents where run_id = ? order by id", [run_id]))
     outcomes = _link_outcomes(db)
+    data = read_report_data(db, run_id)
     taken: set[str] = set()
-    rows = []
-    by_rule: Counter[str] = Counter()
+    rows: list[dict[str, Any]] = []
     for d in documents:
         d["slug"] = slug(Path(d["path"]).stem, taken)
-    elsewhere = _manuscript_entry_pages(db, run_id, {d["id"]: d["slug"] for d in documents})
+    doc_pages = {d["id"]: (f"{d['slug']}.html", d["name"]) for d in documents}
+    elsewhere = {entry: doc_pages[doc][0] for entry, doc in data.manuscript_entries.items() if doc in doc_pages}
+    dead: set[str] = set()
     for d in documents:
-        findings = list(db.query("select rule, severity from findings where document_id = ? and suppressed = 0",
-                                 [d["id"]]))
-        by_rule.update(f["rule"] for f in findings)
-        health = Counter(outcomes.get(u) for u in _document_urls(db, d["id"]) if outcomes.get(u))
-        rows.append({"doc": d, "health": dict(health), "href": f"documents/{d['slug']}.html"})
+        urls = _document_urls(db, d["id"])
+        health = Counter(outcomes.get(u) for u in urls if outcomes.get(u))
+        dead.update(u for u in urls if outcomes.get(u) == "dead")
+        rules = sorted({rule for (rule, _severity) in data.by_document.get(d["id"], {})})
+        rows.append({"doc": d, "health": dict(health), "href": f"documents/{d['slug']}.html",
+                     "title": document_title(d["text"], d["format"]), "rules": " ".join(rules)})
         if not d["error"]:
-            page = render_document(env, db, d, run, outcomes, elsewhere)
+            page = render_document(env, db, d, run, outcomes, elsewhere, data=data, doc_pages=doc_pages)
             write_atomic(pages / f"{d['slug']}.html", page)
+    # The documents that need the editor first: by errors (an unreadable one first among equals), warnings, info.
+    rows.sort(key=lambda r: (-(r["doc"]["errors"] or 0), not r["doc"]["error"], -(r["doc"]["warnings"] or 0),
+                             -(r["doc"]["infos"] or 0), r["doc"]["path"]))
+    by_rule: Counter[tuple[str, str]] = Counter()
+    for counts in data.by_document.values():
+        by_rule.update(counts)
     history = _outcome_history(db)
     index = env.get_template("index.html").render(
         run=run, rows=rows, version=__version__, homepage=HOMEPAGE,
-        rule_chart=Markup(bar_chart(by_rule.most_common(), "Findings by rule")) if by_rule else None,
+        verdict=verdict(documents, len(dead) if outcomes else None),
+        totals={s: sum(d[f"{s}s" if s != "info" else "infos"] or 0 for d in documents) for s in SEVERITIES},
+        rule_chart=Markup(rule_bars(by_rule, "Findings by rule", "?rule=")) if by_rule else None,
         outcome_chart=Markup(outcome_chart(history)) if history else None,
         any_links=bool(outcomes), static="static",
     )
@@ -100,17 +114,132 @@ def render_html(db: sqlite_utils.Database, run_id: int, out_dir: Path) -> Path:
     return target
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def verdict(documents: list[dict[str, Any]], dead_links: int | None) -> str:
+    """The editor's answer in one line: "9 errors in 1 of 5 documents; 3 dead links"."""
+    read = [d for d in documents if not d["error"]]
+    errors = sum(d["errors"] or 0 for d in read)
+    with_errors = sum(1 for d in read if d["errors"])
+    where = f"in {with_errors} of {plural(len(read), 'document')}" if len(read) > 1 else "in the document"
+    if errors:
+        parts = [f"{plural(errors, 'error')} {where}"]
+    elif read:
+        parts = [f"no errors in {plural(len(read), 'document')}" if len(read) > 1 else "no errors in the document"]
+    else:
+        parts = ["no document could be read"]
+    unreadable = len(documents) - len(read)
+    if unreadable and read:
+        parts.append(f"{plural(unreadable, 'document')} could not be read")
+    if dead_links is not None:
+        parts.append(f"{plural(dead_links, 'dead link')}" if dead_links else "no dead links")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:]
+
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+_SETEXT = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
+_RST_RULE = re.compile(r"^([=\-~^\"'`#*+.:_])\1{2,}[ \t]*$")
+_BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?P<t>[^*_].*?)\1\s*$")
+
+
+def document_title(text: str | None, fmt: str | None) -> str | None:
+    """The document's title for the index: its first heading (Markdown ATX or setext, a heading of an HTML
+    page, an underlined reStructuredText title, `title:` in YAML front matter, a bold line alone), or in
+    plain text a short first line that reads like a heading. None when there is no such line; reference
+    list headings ("Daftar Pustaka") are never a title."""
+    from auditor.parsing.sections import heading_kind
+
+    lines = (text or "").split("\n", 400)[:400]
+    start = 0
+    if fmt == "md" and lines and lines[0].strip() == "---":
+        for i, line in enumerate(lines[1:60], 1):
+            if line.strip() in ("---", "..."):
+                start = i + 1
+                break
+            m = re.match(r"^title:\s*(.+)$", line)
+            if m and (found := _clean_title(m.group(1).strip().strip("\"'"))):
+                return found
+    seen = 0
+    for i in range(start, len(lines)):
+        line = lines[i]
+        if not line.strip():
+            continue
+        seen += 1
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        candidate = None
+        if m := _ATX.match(line):  # also in plain text: Word and web exports keep Markdown headings
+            candidate = m.group(2)
+        elif fmt == "md" and _SETEXT.match(following) and not line.lstrip().startswith(("-", "*", "+", ">", "|")):
+            candidate = line
+        elif fmt == "md" and (m := _BOLD_LINE.match(line)):
+            candidate = m.group("t")
+        elif fmt == "txt" and _RST_RULE.match(following) and len(following.strip()) >= len(line.strip()) - 1:
+            candidate = line
+        elif fmt == "txt" and seen == 1 and _reads_like_heading(line):
+            candidate = line
+        title = _clean_title(candidate) if candidate else None
+        if title and not heading_kind(title):
+            return title
+        if fmt == "txt" and seen >= 3:
+            break  # plain text: a title is at the top or not at all
+    return None
+
+
+def _reads_like_heading(line: str) -> bool:
+    """A plain-text first line that is short and ends without sentence punctuation."""
+    stripped = line.strip()
+    return (1 <= len(stripped.split()) <= 14 and len(stripped) <= 120 and not re.search(r"[.,;:!?)\]]$", stripped)
+            and not _RST_RULE.match(stripped))
+
+
+def _clean_title(raw: str) -> str | None:
+    text = re.sub(r"\s*\{[#.][^{}]*\}\s*$", "", raw)  # Pandoc attributes
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # [label](url) → label
+    text = re.sub(r"<sup>.*?</sup>|<[^<>]{1,200}>", "", text, flags=re.I)
+    text = re.sub(r"(\*\*|__|\*|`)", "", text)
+    text = " ".join(text.split()).strip(" _")
+    if not text or not re.search(r"\w", text):
+        return None
+    return text if len(text) <= 160 else text[:159] + "…"
+
+
 def _document_urls(db: sqlite_utils.Database, document_id: int) -> list[str]:
     return [r["url"] for r in db.query(
         "select l.url from entry_links l join entries e on e.id = l.entry_id where e.document_id = ?",
         [document_id])]
 
 
-def _manuscript_entry_pages(db: sqlite_utils.Database, run_id: int, slugs: dict[int, str]) -> dict[int, str]:
-    """For the entries of files audited as one manuscript: entry id → the page of the file it is in."""
-    rows = db.query("select e.id, e.document_id from entries e join documents d on d.id = e.document_id "
-                    "where d.run_id = ? and d.manuscript_id is not null", [run_id])
-    return {r["id"]: f"{slugs[r['document_id']]}.html" for r in rows}
+@dataclass
+class ReportData:
+    """What the report reads from the database beyond its rows (see read_report_data)."""
+
+    # document id → (rule, severity) → findings not suppressed
+    by_document: dict[int, Counter[tuple[str, str]]] = field(default_factory=dict)
+    # entry id → the citations that resolve to it: (document id, line, locator), in order
+    citing: dict[int, list[tuple[int, int, str | None]]] = field(default_factory=dict)
+    # entry id → its document, for the files of a run audited as one manuscript
+    manuscript_entries: dict[int, int] = field(default_factory=dict)
+
+
+def read_report_data(db: sqlite_utils.Database, run_id: int) -> ReportData:
+    """The report's read queries over one run, in one place (they belong with the store's)."""
+    data = ReportData()
+    for r in db.query("select f.document_id, f.rule, f.severity, count(*) as n from findings f "
+                      "where f.run_id = ? and f.suppressed = 0 group by f.document_id, f.rule, f.severity",
+                      [run_id]):
+        data.by_document.setdefault(r["document_id"], Counter())[(r["rule"], r["severity"])] += r["n"]
+    for r in db.query("select c.entry_id, c.document_id, c.line, c.locator from citations c "
+                      "join documents d on d.id = c.document_id "
+                      "where d.run_id = ? and c.entry_id is not null order by c.document_id, c.line, c.\"column\"",
+                      [run_id]):
+        data.citing.setdefault(r["entry_id"], []).append((r["document_id"], r["line"], r["locator"]))
+    for r in db.query("select e.id, e.document_id from entries e join documents d on d.id = e.document_id "
+                      "where d.run_id = ? and d.manuscript_id is not null", [run_id]):
+        data.manuscript_entries[r["id"]] = r["document_id"]
+    return data
 
 
 def _link_outcomes(db: sqlite_utils.Database) -> dict[str, str]:
@@ -131,20 +260,23 @@ def _outcome_history(db: sqlite_utils.Database) -> list[tuple[str, dict[str, int
 
 
 def render_document(env: Environment, db: sqlite_utils.Database, d: dict[str, Any], run: dict[str, Any],
-                    outcomes: dict[str, str], elsewhere: dict[int, str] | None = None) -> str:
-    """One document's page; elsewhere: the page of each entry of its manuscript, for links into other files."""
+                    outcomes: dict[str, str], elsewhere: dict[int, str] | None = None, *,
+                    data: ReportData | None = None, doc_pages: dict[int, tuple[str, str]] | None = None) -> str:
+    """One document's page; elsewhere: the page of each entry of its manuscript, for links into other files;
+    doc_pages: the page and file name of each document of the run, for citing lines in other files."""
+    if data is None:
+        data = read_report_data(db, d["run_id"])
+    doc_pages = doc_pages or {}
     entries = list(db.query("select * from entries where document_id = ? order by line", [d["id"]]))
     citations = list(db.query("select * from citations where document_id = ? order by line, \"column\"",
                               [d["id"]]))
-    findings = list(db.query(
-        "select * from findings where document_id = ? order by coalesce(line, 0), rule", [d["id"]]))
+    findings = list(db.query("select * from findings where document_id = ?", [d["id"]]))
+    # What an editor fixes first comes first: errors, then warnings, then notes; within each, by line.
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    findings.sort(key=lambda f: (bool(f["suppressed"]), rank.get(f["severity"], 9), f["line"] or 0,
+                                 f["column"] or 0, f["rule"]))
     totals = {"findings": len(findings), "entries": len(entries)}
-    # The most serious findings first when some must be left out.
-    if len(findings) > MAX_ROWS:
-        rank = {s: i for i, s in enumerate(SEVERITIES)}
-        keep = sorted(findings, key=lambda f: (rank.get(f["severity"], 9), f["line"] or 0))[:MAX_ROWS]
-        kept_ids = {f["id"] for f in keep}
-        findings = [f for f in findings if f["id"] in kept_ids]
+    findings = findings[:MAX_ROWS]  # the most serious ones when some must be left out
     entries = entries[:MAX_ROWS]
     entry_line = {e["id"]: e["line"] for e in entries}
     pages = {i: page for i, page in (elsewhere or {}).items() if i not in entry_line}
@@ -166,6 +298,13 @@ def render_document(env: Environment, db: sqlite_utils.Database, d: dict[str, An
         e["url_list"] = [{"url": u, "href": safe_url(u), "outcome": outcomes.get(u)}
                          for u in json.loads(e["urls"] or "[]")]
         e["findings"] = by_entry.get(e["id"], [])
+        e["author_list"] = _authors(e["authors"])
+        citing = data.citing.get(e["id"], [])
+        e["cited_n"] = len(citing)
+        e["cited_by"] = [
+            {"href": f"#L{line}", "label": where(line, locator)} if doc == d["id"] else
+            {"href": f"{doc_pages[doc][0]}#L{line}", "label": f"{doc_pages[doc][1]} {where(line, locator)}"}
+            for doc, line, locator in citing[:MAX_CITING] if doc == d["id"] or doc in doc_pages]
     text = d["text"] or ""
     lines = text[:MAX_TEXT_CHARS].split("\n")[:MAX_TEXT_LINES]
     if len(text) > MAX_TEXT_CHARS and len(lines) > 1:
@@ -177,11 +316,29 @@ def render_document(env: Environment, db: sqlite_utils.Database, d: dict[str, An
     text_rows = _text_rows(lines, citations, findings, entries, pages)
     rules = sorted({f["rule"] for f in findings})
     counts = Counter(f["severity"] for f in findings if not f["suppressed"])
+    by_rule = data.by_document.get(d["id"], Counter())
     return env.get_template("document.html").render(
         doc=d, run=run, entries=entries, findings=findings, rules=rules, counts=counts,
         text_rows=text_rows, version=__version__, homepage=HOMEPAGE, static="../static",
-        severities=SEVERITIES, truncated=truncated,
+        severities=SEVERITIES, truncated=truncated, title=document_title(d["text"], d["format"]),
+        rule_chart=Markup(rule_bars(by_rule, "Findings by rule", "?rule=", "#findings")) if by_rule else None,
     )
+
+
+def where(line: int | None, locator: str | None = None, column: int | None = None) -> str:
+    """"line 12", "line 12, column 5", "line 12 (page 4)" when the reader gave a place in the original file."""
+    if not line:
+        return "whole document"
+    text = f"line {line}, column {column}" if column else f"line {line}"
+    return f"{text} ({locator})" if locator else text
+
+
+def _authors(raw: str | None) -> list[str]:
+    try:
+        authors = json.loads(raw or "[]")
+    except ValueError:
+        return []
+    return [str(a) for a in authors if a] if isinstance(authors, list) else []
 
 
 def _text_rows(lines: list[str], citations: list[dict[str, Any]], findings: list[dict[str, Any]],

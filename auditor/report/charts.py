@@ -1,8 +1,17 @@
-"""Small inline SVG charts drawn by the project: no script, no network, readable as text too."""
+"""Small charts drawn by the project: no script, no network, readable as text too.
+
+The rule chart is HTML (a link per rule, bars sized in percent) so that its words keep their size at
+any width; the link-outcome chart is inline SVG."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Mapping
+from urllib.parse import quote
+
 from markupsafe import escape
+
+SEVERITIES = ("error", "warning", "info")
 
 OUTCOME_COLOURS = {
     "ok": "#2e7d32", "redirected": "#558b2f", "dead": "#c62828", "soft-404": "#ad1457",
@@ -10,25 +19,40 @@ OUTCOME_COLOURS = {
 }
 
 
-def bar_chart(items: list[tuple[str, int]], title: str) -> str:
-    """A horizontal bar chart of (label, count), with the numbers written beside the bars."""
-    items = items[:25]
-    if not items:
+def rule_bars(counts: Mapping[tuple[str, str], int], title: str, href_prefix: str, href_suffix: str = "") -> str:
+    """Findings per rule, one bar per rule with a segment per severity (error, warning, info), rules with
+    errors first and then by count. Each bar links to href_prefix + rule + href_suffix, which the
+    report's script turns into a filter of the findings; the counts are written beside the bars."""
+    per_rule: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SEVERITIES, 0))
+    for (rule, severity), n in counts.items():
+        if n > 0:
+            per_rule[rule][severity if severity in SEVERITIES else "info"] += n
+    if not per_rule:
         return ""
-    width, bar_h, gap, label_w = 640, 18, 6, 210
-    top = max(n for _, n in items) or 1
-    height = len(items) * (bar_h + gap) + 10
-    parts = [f'<svg class="chart" role="img" aria-labelledby="chart-title" viewBox="0 0 {width} {height}" '
-             f'width="100%" xmlns="http://www.w3.org/2000/svg">',
-             f'<title id="chart-title">{escape(title)}</title>']
-    for i, (label, n) in enumerate(items):
-        y = i * (bar_h + gap) + 5
-        w = max(2, int((width - label_w - 60) * n / top))
-        parts.append(f'<text x="{label_w - 8}" y="{y + 13}" text-anchor="end" class="chart-label">{escape(label)}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_h}" class="chart-bar"><title>'
-                     f'{escape(label)}: {n}</title></rect>')
-        parts.append(f'<text x="{label_w + w + 6}" y="{y + 13}" class="chart-value">{n}</text>')
-    parts.append("</svg>")
+
+    def order(item: tuple[str, dict[str, int]]) -> tuple[int, int, str]:
+        rule, c = item
+        worst = next(i for i, s in enumerate(SEVERITIES) if c[s])
+        return worst, -sum(c.values()), rule
+
+    items = sorted(per_rule.items(), key=order)[:40]
+    top = max(sum(c.values()) for _, c in items)
+    parts = [f'<div class="rule-chart" role="group" aria-label="{escape(title)}">',
+             '<p class="chart-legend" aria-hidden="true">'
+             + "".join(f'<span class="swatch seg-{s}"></span> {s} ' for s in SEVERITIES) + "</p>",
+             '<ul class="rule-bars">']
+    for rule, c in items:
+        total = sum(c.values())
+        words = ", ".join(f"{c[s]} {s}" for s in SEVERITIES if c[s])
+        segments = "".join(
+            f'<span class="seg seg-{s}" style="width:{100 * c[s] / top:.2f}%"></span>' for s in SEVERITIES if c[s])
+        parts.append(
+            f'<li><a class="rule-bar" href="{escape(href_prefix + quote(rule, safe="-_.") + href_suffix)}" '
+            f'data-rule="{escape(rule)}" title="Show only {escape(rule)}">'
+            f'<span class="rule-name">{escape(rule)}</span>'
+            f'<span class="rule-track" aria-hidden="true">{segments}</span>'
+            f'<span class="rule-count">{total} <span class="rule-split">({escape(words)})</span></span></a></li>')
+    parts.append("</ul></div>")
     return "".join(parts)
 
 
