@@ -23,15 +23,21 @@ FORMATS = {
     ".mdx": "md",
     ".html": "html",
     ".htm": "html",
+    ".bib": "bib",
+    ".tex": "tex",
 }
 MAX_BYTES = 20 * 1024 * 1024
 # Formats read by a reader of their own: "module:function", imported only when such a file is read.
 # Each takes (path, bytes) and returns a Document or raises DocumentError with one clear message.
-READERS: dict[str, str] = {}
+READERS: dict[str, str] = {"bib": "auditor.bibtex:read_bib", "tex": "auditor.latex:read_tex"}
+# Bibliography databases: files of entries with no text of their own (a .bib). Audited alone, only the
+# entry-level rules apply; within a paper's manuscript, an entry no citation uses is left out of the
+# printed bibliography, so it is worth an `info`, not a warning.
+BIB_FORMATS: set[str] = {"bib"}
 # Formats whose files name other files as their parts (a LaTeX paper's \\bibliography and \\input, a
 # Pandoc paper's `bibliography:`): "module:function" taking a Path and returning those files, in
 # reading order, that exist. A file with parts is audited with them as one manuscript.
-COMPANIONS: dict[str, str] = {}
+COMPANIONS: dict[str, str] = {"tex": "auditor.latex:tex_parts"}
 
 # UTF-8 text decoded as Windows-1252 leaves these pairs behind ("Ã©" for "é", "â€™" for "’").
 MOJIBAKE = re.compile(r"[ÃÂâ][\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc]|Â(?=\s|$)")

@@ -212,6 +212,11 @@ def uncited_entry(ctx: AuditContext) -> Iterator[Hit]:
     references = [e for e in parsed.entries if e.kind == "reference" and not e.is_footnote]
     if not references:
         return
+    # A database on its own (a .bib) has no text to cite it. Within a paper, BibTeX prints only the
+    # entries cited, and a .bib is often shared by several papers: an unused entry is worth a note.
+    if ctx.database and ctx.manuscript is None:
+        return
+    quiet = Severity.INFO if ctx.database else None
     whole = ctx.whole
     if whole.footnote_style and not any(e.source is not None for e in whole.entries):
         return  # notes that cite no listed work: the list is a bibliography of further reading
@@ -219,12 +224,16 @@ def uncited_entry(ctx: AuditContext) -> Iterator[Hit]:
         what = "the only entry of the reference list is not" if len(references) == 1 else \
             f"none of the {len(references)} entries of the reference list is"
         yield Hit(None, {"message": f"the text cites no source: {what} cited anywhere"},
-                  subject="document")
+                  subject="document", severity=quiet)
         return
     cited = _cited_indexes(ctx)
     for e in references:
         if e.index not in cited:
-            yield Hit(e.line, {"message": f"{e.label} is listed but never cited in the text"}, entry=e)
+            if ctx.database:
+                yield Hit(e.line, {"message": f"{e.label} ({e.key}) is in the database but never cited, so it is "
+                                              f"left out of the bibliography"}, entry=e, severity=quiet)
+            else:
+                yield Hit(e.line, {"message": f"{e.label} is listed but never cited in the text"}, entry=e)
 
 
 @rule("ibid-without-antecedent", severity=Severity.ERROR, family="citations",

@@ -50,6 +50,13 @@ class AuditContext:
         """The manuscript this document belongs to, or the document itself."""
         return self.manuscript if self.manuscript is not None else self.parsed
 
+    @property
+    def database(self) -> bool:
+        """Whether the document is a bibliography database (a .bib): entries and no text of its own."""
+        from auditor.documents import BIB_FORMATS
+
+        return self.parsed.document.format in BIB_FORMATS
+
     def entry(self, index: int | None) -> Entry | None:
         if index is None:
             return None
