@@ -199,10 +199,13 @@ def split_names(text: str) -> tuple[list[str], bool]:
 def _converter() -> Any:
     from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
+    from auditor.latex import LOGOS
+
     db = get_default_latex_context_db()
     db.add_context_category("auditor-bib", prepend=True,
                             macros=[MacroTextSpec("mbox", "%(1)s"), MacroTextSpec("url", "%(1)s"),
-                                    MacroTextSpec("hbox", "%(1)s")])
+                                    MacroTextSpec("hbox", "%(1)s"),
+                                    *(MacroTextSpec(name, word) for name, word in LOGOS.items())])
     return LatexNodes2Text(latex_context=db, math_mode="text", strict_latex_spaces=True)
 
 
@@ -212,7 +215,8 @@ def latex_text(value: str) -> str:
     if not value.strip():
         return ""
     if "\\" not in value and "$" not in value and "~" not in value:
-        text = value.replace("{", "").replace("}", "")
+        text = value.replace("{", "").replace("}", "").replace("---", "—").replace("--", "–")
+        text = text.replace("``", "“").replace("''", "”")
     else:
         try:
             text = _converter().latex_to_text(value)

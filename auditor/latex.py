@@ -53,12 +53,17 @@ PROSE_COMMANDS = {
     "underline", "uline", "mbox", "hbox", "text", "enquote", "foreignlanguage", "textquote", "hl",
     "part", "chapter", "section", "subsection", "subsubsection", "paragraph", "subparagraph",
     "caption", "subcaption", "footnote", "footnotetext", "marginpar", "thanks", "title", "author",
-    "abstract", "item", "textcolor", "colorbox", "href",
+    "abstract", "item", "textcolor", "colorbox", "href", "url",
 }
 # Accents and escapes are kept as written: a name stays one word ("G\\\"odel").
 ACCENTS = set("'\"`^~=.") | {"c", "v", "u", "H", "k", "r", "d", "b", "t", "i", "j", "o", "O", "l", "L", "ss",
                             "ae", "AE", "oe", "OE", "aa", "AA"}
 ESCAPES = set("%&$_#{}")
+# Commands that print a word: shown as that word ("\\TeX" → "TeX", padded with spaces to its width).
+LOGOS = {"TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2e", "BibTeX": "BibTeX", "XeTeX": "XeTeX",
+         "LuaTeX": "LuaTeX", "eTeX": "eTeX", "AmS": "AMS", "ldots": "...", "dots": "...", "textendash": "-",
+         "textemdash": "-", "S": "§", "P": "¶", "copyright": "©", "textregistered": "®", "textellipsis": "...",
+         "textquotedblleft": "“", "textquotedblright": "”", "textquoteleft": "‘", "textquoteright": "’"}
 # Environments whose contents are not prose: only citation commands are read there.
 HIDDEN_ENVIRONMENTS = {
     "equation", "equation*", "align", "align*", "alignat", "alignat*", "gather", "gather*", "multline",
@@ -93,6 +98,7 @@ class _Reading:
 
     text: str
     keep: list[tuple[int, int]] = field(default_factory=list)  # ranges of the text shown as written
+    put: list[tuple[int, str]] = field(default_factory=list)  # words shown in place of a command
     citations: list[tuple[int, int, str, list[str], str, str, bool]] = field(default_factory=list)
     bibitems: list[tuple[int, str, bool]] = field(default_factory=list)  # position, key, has a [label]
     bibliographies: list[tuple[int, int]] = field(default_factory=list)  # thebibliography: start, end
@@ -122,6 +128,8 @@ def read_tex(path: str, data: bytes) -> Document:
     out = [ch if ch == "\n" else " " for ch in text]
     for a, b in reading.keep:
         out[a:b] = text[a:b]
+    for a, word in reading.put:
+        out[a:a + len(word)] = word
     lines = "".join(out).split("\n")
     doc = Document(path=path, format="tex", sha256=hashlib.sha256(data).hexdigest(), encoding=encoding,
                    lines=lines)
@@ -331,6 +339,9 @@ def _macro_node(reading: _Reading, node: Any, prose: bool) -> None:
     elif name in ACCENTS:
         if prose:
             reading.keep.append((node.pos, node.pos + node.len))
+    elif name in LOGOS:
+        if prose and len(LOGOS[name]) <= node.len:
+            reading.put.append((node.pos, LOGOS[name]))
     elif name == "bibitem":
         pass  # outside thebibliography: nothing to read
     else:
