@@ -142,7 +142,7 @@ def entry_record(entry_type: str, key: str, fields: dict[str, str]) -> Record:
     """The Record of one BibTeX entry's fields."""
     kind = entry_type.lower()
     record = Record(key=key or None, type=kind)
-    names = fields.get("author") or ""
+    names = fields.get("author") or fields.get("editor") or ""  # an edited book is known by its editors
     record.authors, record.et_al = split_names(names) if names.strip() else ([], False)
     year = _year(fields)
     record.year = year

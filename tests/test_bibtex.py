@@ -119,6 +119,12 @@ def test_required_fields_by_type(tmp_path: Path, entry: str, missing: list[str])
     assert e.record is not None and e.record.missing == missing
 
 
+def test_an_edited_book_is_known_by_its_editors(tmp_path: Path) -> None:
+    (e,) = entries(write(tmp_path, "refs.bib", "@book{a, editor={Eddy, Ed and Other, O}, title={T}, publisher={P}, "
+                                               "year={2020}}\n"))
+    assert e.authors == ["Eddy, Ed", "Other, O"]
+
+
 def test_missing_field_names_the_fields_and_the_type(tmp_path: Path) -> None:
     """missing-field (warning) names what is missing and the type; missing-year stays quiet for it."""
     path = write(tmp_path, "refs.bib", "@article{a, author={A, B}, title={T}}\n")

@@ -307,3 +307,29 @@ def test_unresolved_keys_match_pandoc_live(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120)
     warned = set(re.findall(r"Citeproc: citation (\S+) not found", done.stderr))
     assert warned and _our_unresolved(root) == warned
+
+
+def test_a_labelled_bibliography_is_not_sorted_by_its_keys(tmp_path: Path) -> None:
+    """\\bibitem[label]{key} lists (a .bbl pasted in) are in author order; keys in another order are fine."""
+    body = r"""See \citep{zz1,aa2,mm3}.
+\begin{thebibliography}{3}
+\bibitem[{Adams(2001)}]{zz1} Adams, A. 2001. \newblock First Title. \newblock Press.
+\bibitem[{Brown(2002)}]{aa2} Brown, B. 2002. \newblock Second Title. \newblock Press.
+\bibitem[{Clark(2003)}]{mm3} Clark, C. 2003. \newblock Third Title. \newblock Press.
+\end{thebibliography}
+"""
+    result = audit(write(tmp_path, "paper.tex", paper(body)))
+    parsed = result.documents[0].parsed
+    assert parsed is not None and [e.number for e in parsed.entries] == [None, None, None]
+    assert [e.year for e in parsed.entries] == ["2001", "2002", "2003"]
+    assert findings(result) == []
+
+
+def test_the_report_marks_the_whole_command_of_a_declared_key() -> None:
+    """In the HTML text, a declared key's citation is the command as written, linked to its entry."""
+    from auditor.report import _highlight
+
+    cite = {"column": 5, "number": None, "raw": "a", "kind": "key", "marker": "\\citep[p.~3]{a,b}",
+            "status": "resolved", "entry_id": 7}
+    html = str(_highlight("See \\citep[p.~3]{a,b}.", [cite, {**cite, "raw": "b", "entry_id": 8}], {}))
+    assert html.count("<a ") == 1 and ">\\citep[p.~3]{a,b}</a>." in html and "#E7" in html

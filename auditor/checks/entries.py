@@ -311,8 +311,8 @@ def access_year_outlier(ctx: AuditContext) -> Iterator[Hit]:
 
 
 def _sort_key(e: Entry) -> str:
-    if e.key:
-        return compact_key(e.key)  # "[RFC2396]" lists are sorted by their labels
+    if e.key and e.list_style == "label":
+        return compact_key(e.key)  # "[RFC2396]" lists are sorted by their labels (not by \bibitem keys)
     text = e.author_text or e.title or e.raw
     first = re.split(r"[,\s.]+", fold(text).strip(" *\"“'‘"), maxsplit=1)[0]
     return compact_key(first)
