@@ -499,6 +499,15 @@ def _candidates(command: str, name: str) -> list[str]:
 def resolve_part(root: Path, command: str, name: str) -> tuple[Path | None, str | None]:
     """The file a command names, inside root's tree; else None and why it is not read (None: not a document
     at all, such as a `.pgf` picture, which is not reported)."""
+    if any(ord(ch) < 32 for ch in name):
+        return None, "is not a usable file name"
+    try:
+        return _resolve_part(root, command, name)
+    except (OSError, ValueError, RuntimeError) as exc:  # a name too long for the file system, a loop of links
+        return None, f"cannot be looked up ({getattr(exc, 'strerror', None) or exc})"
+
+
+def _resolve_part(root: Path, command: str, name: str) -> tuple[Path | None, str | None]:
     from auditor.documents import FORMATS
 
     if name.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", name):

@@ -333,3 +333,17 @@ def test_the_report_marks_the_whole_command_of_a_declared_key() -> None:
             "status": "resolved", "entry_id": 7}
     html = str(_highlight("See \\citep[p.~3]{a,b}.", [cite, {**cite, "raw": "b", "entry_id": 8}], {}))
     assert html.count("<a ") == 1 and ">\\citep[p.~3]{a,b}</a>." in html and "#E7" in html
+
+
+@pytest.mark.parametrize("name", ["x" * 900, "a\\u0000b", "loop"])
+def test_unusable_part_names_do_not_stop_the_audit(tmp_path: Path, name: str) -> None:
+    """A name too long for the file system, a control character, or a loop of links: reported, never raised."""
+    if name == "loop":
+        try:
+            os.symlink(tmp_path / "loop.tex", tmp_path / "loop.tex")
+        except OSError:
+            pytest.skip("symbolic links are not available")
+    main = write(tmp_path, "main.tex", paper(f"Text.\n\\input{{{name}}}\n"))
+    assert tex_parts(main) == []
+    result = audit(main)
+    assert [f.rule for f in result.documents[0].findings] == ["missing-part"]
