@@ -157,7 +157,8 @@ def read_tex(path: str, data: bytes) -> Document:
         declared_items = []
         for i, (p, key, _) in enumerate(items):
             line = where(p)[0]
-            until = where(items[i + 1][0])[0] - 1 if i + 1 < len(items) else tail - 1
+            # To the line before the next item, or before \end{thebibliography} (or on it, when text is there).
+            until = where(items[i + 1][0])[0] - 1 if i + 1 < len(items) else tail - (not lines[tail - 1].strip())
             declared_items.append(DeclaredItem(line, number=i + 1 if numbered else None, key=key,
                                                end_line=max(line, until)))
         sections.append(ReferenceSection("thebibliography", head, head, tail, items=declared_items))

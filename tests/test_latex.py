@@ -347,3 +347,17 @@ def test_unusable_part_names_do_not_stop_the_audit(tmp_path: Path, name: str) ->
     assert tex_parts(main) == []
     result = audit(main)
     assert [f.rule for f in result.documents[0].findings] == ["missing-part"]
+
+
+def test_the_last_bibitem_may_end_on_the_end_line(tmp_path: Path) -> None:
+    body = "See \\cite{a,b}.\n\\begin{thebibliography}{2}\n\\bibitem{a} Adams, A. 2001. First Title. Press.\n" \
+           "\\bibitem{b} Brown, B.\n2002. Second Title. Press.\\end{thebibliography}\n"
+    parsed = parse_document(load_document(write(tmp_path, "p.tex", paper(body))))
+    assert [(e.line, e.end_line, e.year) for e in parsed.entries] == [(5, 5, "2001"), (6, 7, "2002")]
+
+
+def test_a_bibitem_key_used_twice_is_a_duplicate_key(tmp_path: Path) -> None:
+    body = "See \\cite{a}.\n\\begin{thebibliography}{2}\n\\bibitem{a} Adams, A. 2001. First Title. Press.\n" \
+           "\\bibitem{a} Brown, B. 2002. Second Title. Press.\n\\end{thebibliography}\n"
+    result = audit(write(tmp_path, "p.tex", paper(body)))
+    assert findings(result) == [("p.tex", "duplicate-key", 6)]

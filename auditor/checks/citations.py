@@ -199,6 +199,9 @@ def _cited_indexes(ctx: AuditContext) -> set[int]:
     for later, (earlier, _) in duplicates(ctx).items():
         if later in cited or earlier.index in cited:
             cited.update((later, earlier.index))
+    # The same for a second entry under a cited entry's key: duplicate-key reports it.
+    cited_keys = {e.key for e in ctx.whole.entries if e.key and e.index in cited}
+    cited.update(e.index for e in ctx.whole.entries if e.key in cited_keys)
     return cited
 
 
