@@ -32,6 +32,8 @@ FORMATS = {
     ".htm": "html",
     ".docx": "docx",
     ".doc": "docx",  # read only to say that a legacy .doc must be saved as .docx
+    ".bib": "bib",
+    ".tex": "tex",
 }
 MAX_BYTES = 20 * 1024 * 1024
 # Formats read by a reader of their own: "module:function", imported only when such a file is read.
@@ -41,22 +43,27 @@ READERS: dict[str, str] = {
     "csl-yaml": "auditor.csl:read_csl_yaml",
     "jats": "auditor.jats:read_jats",
     "docx": "auditor.docx:read_docx",
+    "bib": "auditor.bibtex:read_bib",
+    "tex": "auditor.latex:read_tex",
 }
 # Formats whose files name other files as their parts (a LaTeX paper's \\bibliography and \\input, a
 # Pandoc paper's `bibliography:`): "module:function" taking a Path and returning those files, in
 # reading order, that exist. A file with parts is audited with them as one manuscript.
 COMPANIONS: dict[str, str] = {
     "md": "auditor.pandoc:companions",
+    "tex": "auditor.latex:tex_parts",
 }
 # Bibliography databases (a .bib file, a CSL-JSON or CSL-YAML file): a store of entries rather than a
 # list a reader sees, so only entry-level rules judge them (their entries are never "uncited", their
-# order is free) and the text rules have no text to read. See `checks.registry.run_checks`.
+# order is free) and the text rules have no text to read. See `checks.registry.run_checks`. Within a
+# paper's manuscript, an entry no citation uses is left out of the printed bibliography, so it is worth
+# an `info`, not a warning.
 BIB_FORMATS = frozenset({"bib", "csl-json", "csl-yaml"})
-# Suffixes too generic to audit every such file found in a folder: audited when named on the command
-# line or by a paper (its `bibliography:`), and .xml when it is a JATS article (see `audit._expand_folder`).
 # The heading given to a bibliography held in a document's metadata (Pandoc's `references:`): a database
 # too, whose entries are never "uncited" and whose order is free.
 DATABASE_SECTION = "references (front matter)"
+# Suffixes too generic to audit every such file found in a folder: audited when named on the command
+# line or by a paper (its `bibliography:`), and .xml when it is a JATS article (see `audit._expand_folder`).
 NAMED_ONLY = frozenset({".json", ".yaml", ".yml", ".xml", ".nxml"})
 
 # UTF-8 text decoded as Windows-1252 leaves these pairs behind ("Ã©" for "é", "â€™" for "’").

@@ -175,6 +175,8 @@ class Citation:
 
     @property
     def label(self) -> str:
+        if self.kind == "key":
+            return self.raw  # a declared key: "smith2020"
         if self.number is not None:
             return f"[{self.number}]"
         names = " & ".join(self.names[:2]) + (" et al." if self.et_al else "")
@@ -224,6 +226,9 @@ class Record:
     published: PartialDate | None = None
     # Fields the entry's type requires that it lacks ("journal", "year"): for `missing-field`.
     missing: list[str] = field(default_factory=list)
+    et_al: bool = False  # the source says the list of authors goes on ("and others")
+    # Why the source's parser could not read the item (a BibTeX syntax error): a broken entry.
+    error: str | None = None
 
 
 @dataclass

@@ -13,7 +13,7 @@ names a bibliography (`bibliography:`) or holds one (`references:`), it is a Pan
 - the files of `bibliography:` are the paper's companions (`companions`), audited with it as one
   manuscript: relative paths inside the paper's folder tree only; a file that is missing, outside
   that tree or in a format the auditor does not read is recorded on the document (`unread_parts`)
-  and reported by the rule `bibliography-not-found`.
+  and reported by the rule `missing-part`.
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ def bibliography_files(path: Path, matter: FrontMatter) -> tuple[list[Path], lis
     for line, written in matter.bibliography:
         named = _named_path(written)
         if named is None:
-            unread.append((line, written, "is outside the paper's folder, so it was not read"))
+            unread.append((line, written, "is outside the paper's folder"))
             continue
         candidate = folder / named
         try:
@@ -215,7 +215,7 @@ def bibliography_files(path: Path, matter: FrontMatter) -> tuple[list[Path], lis
             unread.append((line, written, "cannot be read"))
             continue
         if target != root and root not in target.parents:
-            unread.append((line, written, "leads outside the paper's folder, so it was not read"))
+            unread.append((line, written, "leads outside the paper's folder"))
         elif not target.exists():
             unread.append((line, written, "does not exist"))
         elif not target.is_file():

@@ -25,11 +25,12 @@ def audit_text(text: str, name: str = "doc.md", tmp_path: Path | None = None, to
     """Parse and check a document given as text; rules run strictly (a failing rule raises)."""
     from auditor.checks import AuditContext, run_checks
     from auditor.config import Settings
-    from auditor.documents import FORMATS, document_from_bytes
+    from auditor.documents import FORMATS, READERS, document_from_bytes, read_with
     from auditor.parsing import parse_document
 
     fmt = FORMATS[Path(name).suffix.lower()]
-    doc = document_from_bytes(name, text.encode("utf-8"), fmt)
+    data = text.encode("utf-8")
+    doc = read_with(fmt, name, data) if fmt in READERS else document_from_bytes(name, data, fmt)
     parsed = parse_document(doc)
     findings = run_checks(AuditContext(parsed, today), Settings().enabled_rules(), strict=True)
     return parsed, findings

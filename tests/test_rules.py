@@ -76,6 +76,17 @@ CASES = [
          "- B. 2023. *Dua*. <https://berkas.dpr.go.id/isu.pdf>\n", [6]),
     case("duplicate-entry", "Teks (Kompas.com 2023a; Kompas.com 2023b)." + LIST + "- Kompas.com. 2023a. *Poin Penting Perjanjian*.\n"
          "- Kompas.com. 2023b. *Kerja Sama Militer Tidak Melanggar*.\n", []),
+    # duplicate-key / missing-field (a BibTeX database) / missing-part (a LaTeX paper)
+    case("duplicate-key", "@book{a, author={A, B}, title={One}, publisher={P}, year=2020}\n"
+         "@book{a, author={C, D}, title={Two}, publisher={P}, year=2021}\n", [2], "refs.bib"),
+    case("duplicate-key", "@book{a, author={A, B}, title={One}, publisher={P}, year=2020}\n"
+         "@book{b, author={C, D}, title={Two}, publisher={P}, year=2021}\n", [], "refs.bib"),
+    case("missing-field", "@article{a,\n author={A, B},\n title={One},\n year=2020}\n", [1], "refs.bib"),
+    case("missing-field", "@article{a,\n author={A, B},\n title={One},\n journaltitle={J},\n date={2020}}\n", [],
+         "refs.bib"),
+    case("missing-part", "\\begin{document}\nText \\cite{a}.\n\\bibliography{no-such-file-here}\n\\end{document}\n",
+         [3], "paper.tex"),
+    case("missing-part", "\\begin{document}\nText \\cite{a}.\n\\end{document}\n", [], "paper.tex"),
     # broken-entry
     case("broken-entry", "Teks (A 2022; Kompas 2022)." + LIST + "- A. 2022. *Satu*. Accessed 2024. <https://a.example.com/x>.\n"
          "2024. <https://www.kompas.com/tren/read/2022/03/05/1>.\n- Kompas. 2022. *Daftar Sanksi*. Accessed\n", [6, 7]),
@@ -139,10 +150,10 @@ CASES = [
     case("unsourced-document", " ".join(["Rusia dan Korea Utara memperkuat kerja sama militer."] * 30) + "\n", [None]),
     case("unsourced-document", "Pendek sekali tanpa sumber.\n", []),
     case("unsourced-document", " ".join(["Rusia dan Korea Utara memperkuat kerja sama militer."] * 30) + " (A 2020)." + LIST + "- A. 2020. *Satu*.\n", []),
-    # bibliography-not-found (the file is looked for beside the document: one of the fixtures is its place)
-    case("bibliography-not-found", "---\ntitle: T\nbibliography: no-such-refs-file.json\n---\n\nTeks [@a].\n", [3],
+    # missing-part (the file is looked for beside the document: one of the fixtures is its place)
+    case("missing-part", "---\ntitle: T\nbibliography: no-such-refs-file.json\n---\n\nTeks [@a].\n", [3],
          name=str(Path(__file__).parent / "fixtures" / "apa-english.md")),
-    case("bibliography-not-found", "---\ntitle: T\nreferences:\n- id: a\n  title: A\n  issued: 2001\n---\n\nTeks [@a].\n", []),
+    case("missing-part", "---\ntitle: T\nreferences:\n- id: a\n  title: A\n  issued: 2001\n---\n\nTeks [@a].\n", []),
 ]
 
 

@@ -91,22 +91,6 @@ def reference_list_not_found(ctx: AuditContext) -> Iterator[Hit]:
         yield Hit(None, {"count": len(cited), "sample": sample}, subject="document")
 
 
-@rule("bibliography-not-found", severity=Severity.WARNING, family="citations",
-      description="A bibliography file the document names (Pandoc's `bibliography:`) does not exist beside it, "
-                  "or was not read because it lies outside the document's folder or is in a format the auditor "
-                  "does not read. Citations of its entries are then unresolved warnings, not errors.",
-      message="the bibliography \u201c{name}\u201d {why}",
-      fix="{fix}",
-      example="bibliography: refs.bib in the front matter with no refs.bib beside the paper.")
-def bibliography_not_found(ctx: AuditContext) -> Iterator[Hit]:
-    for line, name, why in ctx.parsed.document.unread_parts:
-        missing = why == "does not exist"
-        fix = ("Correct the file name, or add the file beside the document." if missing else
-               "Keep the bibliography in the document's folder (and in a format the auditor reads) to have it "
-               "checked.")
-        yield Hit(line, {"name": name, "why": why, "fix": fix}, subject=f"part:{name}")
-
-
 @rule("ambiguous-citation", severity=Severity.ERROR, family="citations",
       description="An in-text citation fits two or more entries (same author and year, no a/b suffix).",
       message="\u201c{citation}\u201d fits {count} entries ({lines}); a reader cannot tell which is meant",
@@ -228,6 +212,9 @@ def _cited_indexes(ctx: AuditContext) -> set[int]:
     for later, (earlier, _) in duplicates(ctx).items():
         if later in cited or earlier.index in cited:
             cited.update((later, earlier.index))
+    # The same for a second entry under a cited entry's key: duplicate-key reports it.
+    cited_keys = {e.key for e in ctx.whole.entries if e.key and e.index in cited}
+    cited.update(e.index for e in ctx.whole.entries if e.key in cited_keys)
     return cited
 
 
@@ -242,6 +229,11 @@ def uncited_entry(ctx: AuditContext) -> Iterator[Hit]:
                   and e.section != DATABASE_SECTION]  # a paper's `references:` metadata is a database
     if not references:
         return
+    # A database on its own (a .bib) has no text to cite it. Within a paper, BibTeX prints only the
+    # entries cited, and a .bib is often shared by several papers: an unused entry is worth a note.
+    if ctx.database and ctx.manuscript is None:
+        return
+    quiet = Severity.INFO if ctx.database else None
     whole = ctx.whole
     if whole.footnote_style and not any(e.source is not None for e in whole.entries):
         return  # notes that cite no listed work: the list is a bibliography of further reading
@@ -249,12 +241,16 @@ def uncited_entry(ctx: AuditContext) -> Iterator[Hit]:
         what = "the only entry of the reference list is not" if len(references) == 1 else \
             f"none of the {len(references)} entries of the reference list is"
         yield Hit(None, {"message": f"the text cites no source: {what} cited anywhere"},
-                  subject="document")
+                  subject="document", severity=quiet)
         return
     cited = _cited_indexes(ctx)
     for e in references:
         if e.index not in cited:
-            yield Hit(e.line, {"message": f"{e.label} is listed but never cited in the text"}, entry=e)
+            if ctx.database:
+                yield Hit(e.line, {"message": f"{e.label} ({e.key}) is in the database but never cited, so it is "
+                                              f"left out of the bibliography"}, entry=e, severity=quiet)
+            else:
+                yield Hit(e.line, {"message": f"{e.label} is listed but never cited in the text"}, entry=e)
 
 
 @rule("ibid-without-antecedent", severity=Severity.ERROR, family="citations",

@@ -126,7 +126,61 @@ def duplicate_entry(ctx: AuditContext) -> Iterator[Hit]:
     for b in references(ctx):
         if b.index in duplicates(ctx):
             a, why = duplicates(ctx)[b.index]
+            if a.key and a.key == b.key and a.record is not None:
+                continue  # the same key twice: duplicate-key says so
             yield Hit(b.line, {"entry": b.label, "other": a.line, "why": why}, entry=b)
+
+
+@rule("duplicate-key", severity=Severity.ERROR, family="entries",
+      description="Two entries of a BibTeX database (or two \\bibitem of a LaTeX paper) share a key: citations "
+                  "of that key reach only the first, and the second entry is never used.",
+      message="the key {key} is defined again ({where} has it first); the first definition is the one used",
+      fix="Give one of the two entries a key of its own and cite it by that key, or remove the repeated entry.",
+      example="@article{smith2020, \u2026} and later @book{smith2020, \u2026} in refs.bib.")
+def duplicate_key(ctx: AuditContext) -> Iterator[Hit]:
+    first: dict[str, Entry] = {}
+    for e in ctx.whole.entries:
+        if e.key and e.list_style != "label" and not e.is_footnote:
+            first.setdefault(e.key, e)
+    for e in ctx.parsed.entries:
+        if not e.key or e.list_style == "label" or e.is_footnote:
+            continue
+        earlier = first.get(e.key)
+        if earlier is not None and earlier is not e:
+            where = f"line {earlier.line}" + (f" of {earlier.file}" if earlier.file and earlier.file != e.file else "")
+            yield Hit(e.line, {"key": e.key, "where": where}, entry=e, subject=f"key:{e.key}:{e.line}")
+
+
+@rule("missing-field", severity=Severity.WARNING, family="entries",
+      description="A structured entry (BibTeX/BibLaTeX) lacks a field its type requires, e.g. an @article "
+                  "without journal or year.",
+      message="{entry} lacks {fields}, required for the type @{type}",
+      fix="Add the {fields} field, or give the entry the type that fits the work.",
+      example="@article{smith2020, author = {Smith, J.}, title = {\u2026}, year = 2020} with no journal.")
+def missing_field(ctx: AuditContext) -> Iterator[Hit]:
+    for e in ctx.parsed.entries:
+        if e.record is None or not e.record.missing or e.record.error:
+            continue
+        fields = e.record.missing
+        named = ", ".join(fields[:-1]) + " and " + fields[-1] if len(fields) > 1 else fields[0]
+        yield Hit(e.line, {"entry": e.key or e.label, "type": e.record.type, "fields": named}, entry=e)
+
+
+@rule("missing-part", severity=Severity.WARNING, family="entries",
+      description="A paper names a file as its part that was not audited with it: a bibliography (Pandoc's "
+                  "`bibliography:`, LaTeX's \\bibliography or \\addbibresource) or a chapter (\\input, "
+                  "\\include) that is missing, lies outside the paper's folder, or is in a format not read. "
+                  "Citations of its entries are then unresolved warnings, not errors.",
+      message="\u201c{name}\u201d {why}, so it was not audited with the paper",
+      fix="{fix}",
+      example="\\bibliography{refs} with no refs.bib beside main.tex; bibliography: refs.bib in a Pandoc paper's "
+              "front matter with no refs.bib.")
+def missing_part(ctx: AuditContext) -> Iterator[Hit]:
+    for line, name, why in ctx.parsed.document.unread_parts:
+        missing = why.startswith("does not exist")
+        fix = ("Correct the file name, or put the file in the paper's folder, then audit again." if missing else
+               "Keep the file in the paper's folder (and in a format the auditor reads) to have it checked.")
+        yield Hit(line, {"name": name, "why": why, "fix": fix}, subject=f"part:{name}")
 
 
 @rule("broken-entry", severity=Severity.WARNING, family="entries",
@@ -137,7 +191,12 @@ def duplicate_entry(ctx: AuditContext) -> Iterator[Hit]:
       example="a line \u201c2024. <https://…>\u201d split off the entry it belongs to.")
 def broken_entry(ctx: AuditContext) -> Iterator[Hit]:
     for e in ctx.parsed.entries:
-        if e.kind == "fragment":
+        if e.record is not None and e.record.error:
+            name = f"the entry {e.key}" if e.key else "an entry"
+            yield Hit(e.line, {"what": f"{name} cannot be read: {e.record.error}",
+                               "fix": "Correct the entry's syntax (a missing brace, quote or comma); BibTeX "
+                                      "skips or misreads it."}, entry=e)
+        elif e.kind == "fragment":
             yield Hit(e.line, {"what": f"\u201c{_snippet(e)}\u201d is a fragment, not a whole reference",
                                "fix": "Join it to the entry it was split from, or complete it."}, entry=e)
         elif e.dangling_access:
@@ -155,6 +214,8 @@ def missing_year(ctx: AuditContext) -> Iterator[Hit]:
     for e in references(ctx):
         if e.kind == "note" and not cites_a_work(e):
             continue  # an explanatory note cites no work, so it has no year to give
+        if e.record is not None and any(f.startswith("year") for f in e.record.missing):
+            continue  # a structured entry whose type requires the year: missing-field names it
         if e.year is None or e.year == "n.d.":
             yield Hit(e.line, {"entry": e.label, "nd": " (it says n.d.)" if e.year == "n.d." else ""}, entry=e)
 
@@ -258,8 +319,8 @@ def access_year_outlier(ctx: AuditContext) -> Iterator[Hit]:
 
 
 def _sort_key(e: Entry) -> str:
-    if e.key:
-        return compact_key(e.key)  # "[RFC2396]" lists are sorted by their labels
+    if e.key and e.list_style == "label":
+        return compact_key(e.key)  # "[RFC2396]" lists are sorted by their labels (not by \bibitem keys)
     text = e.author_text or e.title or e.raw
     first = re.split(r"[,\s.]+", fold(text).strip(" *\"“'‘"), maxsplit=1)[0]
     return compact_key(first)
@@ -274,6 +335,8 @@ def _sort_key(e: Entry) -> str:
       example="\u201cTempo \u2026\u201d listed after \u201cWerner \u2026\u201d in an alphabetical list.")
 def bibliography_order(ctx: AuditContext) -> Iterator[Hit]:
     groups: dict[tuple[str | None, str | None], list[Entry]] = {}
+    if ctx.database:
+        return  # the order of a .bib is not the bibliography's: the style sorts it
     for e in references(ctx):
         if not e.is_footnote and e.section != DATABASE_SECTION:  # a database's order is free
             groups.setdefault((e.section, e.subsection), []).append(e)

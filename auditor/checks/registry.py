@@ -50,6 +50,13 @@ class AuditContext:
         """The manuscript this document belongs to, or the document itself."""
         return self.manuscript if self.manuscript is not None else self.parsed
 
+    @property
+    def database(self) -> bool:
+        """Whether the document is a bibliography database (a .bib): entries and no text of its own."""
+        from auditor.documents import BIB_FORMATS
+
+        return self.parsed.document.format in BIB_FORMATS
+
     def entry(self, index: int | None) -> Entry | None:
         if index is None:
             return None
@@ -129,22 +136,23 @@ def online_rule(name: str, *, severity: Severity, description: str, message: str
 
 
 # The rule families that judge a bibliography database (a .bib or CSL file, see documents.BIB_FORMATS):
-# the entries themselves and their URLs; not the order of its entries.
+# the entries themselves and their URLs; not the order of its entries. Within a paper's manuscript the
+# citations family too: an entry no citation uses is reported (as info: see checks.citations).
 DATABASE_FAMILIES = ("entries", "urls")
+DATABASE_IN_MANUSCRIPT_FAMILIES = ("entries", "urls", "citations")
 NOT_FOR_DATABASES = {"bibliography-order"}
 
 
 def run_checks(ctx: AuditContext, enabled: set[str] | None = None,
                severities: dict[str, Severity] | None = None, strict: bool = False) -> list[Finding]:
     """Run every enabled rule; a rule that fails is reported as an internal-error finding, not raised."""
-    from auditor.documents import BIB_FORMATS
-
     findings: list[Finding] = []
-    database = ctx.parsed.document.format in BIB_FORMATS
+    database = ctx.database
+    families = DATABASE_FAMILIES if ctx.manuscript is None else DATABASE_IN_MANUSCRIPT_FAMILIES
     for name, r in RULES.items():
         if r.online or (enabled is not None and name not in enabled):
             continue
-        if database and (r.family not in DATABASE_FAMILIES or name in NOT_FOR_DATABASES):
+        if database and (r.family not in families or name in NOT_FOR_DATABASES):
             continue  # a bibliography database has entries to judge, but no text and no order
         try:
             hits = list(r.detect(ctx))

@@ -50,8 +50,10 @@ def parse_references(doc: Document) -> ParsedDocument:
                 e.kind = "fragment"
         real = [e for e in found if e.kind != "fragment"]
         declared_notes = section.items is not None and section.footnotes  # notes a reader found by structure
+        # Entries of a structured source (a BibTeX database) are references by their form, however short.
+        structured = section.items is not None and any(i.record is not None for i in section.items)
         looking = sum(looks_like_reference(e) for e in real)
-        if not declared_notes and ((len(real) >= 3 and looking * 5 < len(real) * 2) or (real and not looking)):
+        if not declared_notes and not structured and ((len(real) >= 3 and looking * 5 < len(real) * 2) or (real and not looking)):
             doubtful.append(section)
             continue  # prose under a heading such as "Sources", not a reference list
         if section.items is None and not _reads_as_list(section, real):

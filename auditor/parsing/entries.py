@@ -331,7 +331,7 @@ def record_entry(raw: str, record: Record) -> Entry:
     """An entry whose fields come exactly from a structured record; the text is kept for display."""
     entry = Entry(index=0, line=0, end_line=0, raw=raw, record=record)
     entry.authors = list(record.authors)
-    entry.author_text = "; ".join(record.authors)
+    entry.author_text = "; ".join(record.authors) + (" et al." if record.et_al and record.authors else "")
     entry.year = record.year
     entry.title = record.title
     entry.container = record.container
@@ -341,6 +341,8 @@ def record_entry(raw: str, record: Record) -> Entry:
         entry.raw_urls = [record.url]
     entry.accessed = record.accessed
     entry.published = record.published
+    if record.error:
+        entry.kind = "fragment"  # not a whole reference: broken-entry reports it with the parser's reason
     return entry
 
 

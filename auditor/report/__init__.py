@@ -369,6 +369,9 @@ def _highlight(text: str, citations: list[dict[str, Any]], pages: dict[int, str]
         start = max(0, (c["column"] or 1) - 1)
         if c["number"] is not None:
             length = len(str(c["number"]))
+        elif c.get("kind") == "key" and c.get("marker"):
+            # A key a reader declared (\citep{a,b}): the command as written, on its first line.
+            length = min(len(c["marker"].split("\n", 1)[0]), len(text) - start)
         else:
             length = min(len(c["raw"] or ""), len(text) - start)
         if length <= 0 or start >= len(text):
