@@ -256,6 +256,8 @@ class DeclaredCitation:
     prefix: str = ""  # "see" in \cite[see][p. 3]{key}
     suffix: str = ""  # "p. 3"
     nocite: bool = False  # \nocite: listed without being cited in the text; "*" for every entry
+    # The whole bracket the citation stands in, when it is one of several ("[@a; @b, p. 3]"); "": raw.
+    marker: str = ""
     # For a reference-manager field: the text the field says it showed; the visible text is `raw`.
     field_text: str | None = None
 

@@ -174,10 +174,11 @@ def pandoc_citations(doc: Document, nocite: list[tuple[int, int, str]] | None = 
             continue
         i = bisect.bisect_right(group_starts, m.start()) - 1
         inside = i >= 0 and groups[i][0] < m.start() < groups[i][1]
-        begin = groups[i][0] if inside else m.start()
-        raw = text[groups[i][0]:groups[i][1]] if inside else m.group(0)
-        row = bisect.bisect_right(starts, begin) - 1
-        out.append(DeclaredCitation(row + 1, begin - starts[row] + 1, raw, key, narrative=not inside))
+        at = m.start() + (1 if m.group("minus") else 0)  # the citation stands where its "@" is
+        group = text[groups[i][0]:groups[i][1]] if inside else ""
+        row = bisect.bisect_right(starts, at) - 1
+        out.append(DeclaredCitation(row + 1, at - starts[row] + 1, text[at:m.end()], key, narrative=not inside,
+                                    marker=group))
     for line_number, column, key in nocite or []:
         out.append(DeclaredCitation(line_number, column, f"@{key}", key, nocite=True))
     return out

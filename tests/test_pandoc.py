@@ -79,7 +79,8 @@ def test_bracketed_and_narrative_citations_resolve_and_are_placed(tmp_path: Path
     assert [(c.raw, c.status) for c in cits] == [("doe2020", "resolved"), ("roe2019", "resolved"),
                                                 ("a", "resolved"), ("nobody", "unresolved")]
     assert (cits[0].line, cits[0].column) == (6, 4)  # the "@" of @doe2020
-    assert (cits[1].line, cits[1].column) == (6, 19)  # the "[" of its bracket
+    assert (cits[1].line, cits[1].column) == (6, 24)  # the "@" of @roe2019, inside its bracket
+    assert cits[1].marker == "[see @roe2019, pp. 3-5; -@a]" and cits[2].column == 44  # the "@" of -@a
     assert unresolved(result) == ["nobody"]
     (finding,) = [f for f in md.findings if f.rule == "unresolved-citation"]
     assert finding.severity.value == "error"

@@ -122,7 +122,7 @@ def merge_declared(doc: Document, found: list[Citation], paragraphs: list[Paragr
         offset = start + max(0, d.column - column)
         keys = every if d.nocite and d.key == "*" else [d.key]
         for key in keys:
-            kept.append(Citation(0, d.line, d.column, key, "key", marker=d.raw, nocite=d.nocite,
+            kept.append(Citation(0, d.line, d.column, key, "key", marker=d.marker or d.raw, nocite=d.nocite,
                                  paragraph=home.index if home else NO_PARAGRAPH, offset=offset, group_start=offset,
                                  field_text=d.field_text))
     # A text citation whose bracket holds a declared one ("Doe and Smith (<xref>2020</xref>)") is that one.
