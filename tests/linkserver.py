@@ -167,3 +167,59 @@ class LinkServer(ThreadingHTTPServer):
 
 def url_quote(url: str) -> str:
     return quote(url, safe="")
+
+
+class KeepAliveHandler(BaseHTTPRequestHandler):
+    """A server that keeps the connection open although the request says `Connection: close` (many do),
+    or (mode "drop") closes it after answering without saying so."""
+
+    protocol_version = "HTTP/1.1"
+    server: KeepAliveServer
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def parse_request(self) -> bool:
+        ok = super().parse_request()
+        self.close_connection = False  # ignore the client's `Connection: close`
+        return ok
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def do_GET(self) -> None:
+        self.server.hits.append((self.command, self.path))
+        body = page(" ".join(s for s in self.path.split("/") if s).replace("-", " ").title() or "Beranda")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()  # no `Connection: close`: the connection stays open for another request
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        self.wfile.flush()
+        if self.server.mode == "drop":
+            # Close the connection at once after answering, as a busy server or a proxy does.
+            self.close_connection = True
+
+
+class KeepAliveServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, mode: str = "keep", host: str = "127.0.0.1") -> None:
+        super().__init__((host, 0), KeepAliveHandler)
+        self.mode = mode
+        self.hits: list[tuple[str, str]] = []
+
+    @property
+    def base(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> KeepAliveServer:
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
