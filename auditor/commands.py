@@ -94,22 +94,24 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
     if not result.readable:
         click.echo("Error: no document could be read; nothing was audited.", err=True)
         return 2
-    link_summary = None
+    link_summary = links = checked_at = None
     if check_links:
-        from auditor.linkcheck import check_run_links
+        from auditor.audit import check_links_of
+        from auditor.linkcheck import OFFLINE_MESSAGE, check_run_links, summary
 
-        link_summary = check_run_links(result, settings, db, archive=archive, allow_private=allow_private,
-                                       remap=remap or [])
+        checked_at = dt.datetime.now(dt.UTC)
+        links = check_run_links(result, settings, db, archive=archive, allow_private=allow_private,
+                                remap=remap or [], now=checked_at)
+        if links.offline:
+            click.echo(f"Error: {OFFLINE_MESSAGE}.", err=True)
+        check_links_of(result, links, settings, today or dt.date.today())
+        link_summary = summary(links)
     command = "audit " + ("--manuscript " if manuscript else "") + " ".join(paths)
+    # One transaction: the run, its documents and findings, and the link records of its checks.
     ids = save_run(db, result.started_at, result.finished_at, __version__, command, result.documents,
                    {"select": settings.select, "ignore": settings.ignore, "fail_on": settings.fail_on,
-                    "config": settings.source, "check_links": check_links})
+                    "config": settings.source, "check_links": check_links}, links=links, checked_at=checked_at)
     try:
-        if check_links:
-            # Only the checks this audit made: not those of an earlier release's `auditor links`.
-            db.execute("update link_checks set run_id = ? where run_id is null and checked_at >= ?",
-                       [ids.run_id, result.started_at])
-            db.conn.commit()
         previous = previous_run_id(db, ids.run_id)
         changes = out.changes_between(db, previous, ids.run_id) if previous else None
         text = out.render(fmt, db, ids.run_id, changes=changes, quiet=quiet, link_summary=link_summary)

@@ -191,8 +191,8 @@ def test_user_agent_names_the_tool(server: LinkServer) -> None:
 def test_remap_fetches_the_new_url_and_keeps_the_cited_one(server: LinkServer) -> None:
     """--remap rewrites the URL fetched; the result stays filed under the cited URL."""
     settings = Settings()
-    cited = "https://example.invalid/ok/kebijakan"
-    run = verify_urls([cited], settings, None, allow_private=True, remap=[(r"^https://example\.invalid", server.base)],
+    cited = "https://example.org/ok/kebijakan"
+    run = verify_urls([cited], settings, None, allow_private=True, remap=[(r"^https://example\.org", server.base)],
                       show_progress=False)
     assert run.records[cited].outcome == "ok"
     assert run.records[cited].fetched_url == server.base + "/ok/kebijakan"
@@ -200,14 +200,14 @@ def test_remap_fetches_the_new_url_and_keeps_the_cited_one(server: LinkServer) -
 
 def test_cache_reuses_successes_but_never_failures(server: LinkServer, tmp_path: Path) -> None:
     """A fresh ok result is reused; a failure is checked again."""
-    from auditor.linkcheck import store_records
+    from auditor.store import save_links
 
     db = open_db(tmp_path / "a.db")
     settings = Settings()
     good, bad = server.base + "/ok/cached", server.base + "/gone404/cached"
     now = dt.datetime.now(dt.UTC)
     first = verify_urls([good, bad], settings, db, allow_private=True, now=now, show_progress=False)
-    store_records(db, first, None, now)
+    save_links(db, first, None, now)
     server.hits.clear()
     second = verify_urls([good, bad], settings, db, allow_private=True, now=now + dt.timedelta(hours=1),
                          show_progress=False)
@@ -326,7 +326,7 @@ def test_network_errors_are_classified_by_type_not_by_wording() -> None:
     from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError, ReadTimeoutError
 
     from auditor.linkcheck.client import PrivateAddressError, error_kind_of
-    from auditor.linkcheck.kinds import ErrorKind
+    from auditor.linkcheck.records import ErrorKind
 
     def wrapped(inner: Exception) -> Exception:
         try:

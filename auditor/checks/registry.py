@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.model import Citation, Entry, Finding, ParsedDocument, Severity
+
+if TYPE_CHECKING:
+    from auditor.linkcheck.records import LinkRecord
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,8 @@ class AuditContext:
     # (see auditor.manuscript). Rules about the whole work (is an entry cited? is the text sourced?)
     # judge `whole`; the others look at their own file.
     manuscript: ParsedDocument | None = None
+    # The link checker's records by cited URL (`--check-links`); None when the links were not checked.
+    links: Mapping[str, LinkRecord] | None = None
 
     @property
     def whole(self) -> ParsedDocument:
@@ -72,7 +77,6 @@ class Rule:
     fix: str
     detect: Detector
     example: str = ""
-    online: bool = False  # reported by the link checker, not by an offline detector
 
     def finding(self, hit: Hit, severity: Severity | None = None) -> Finding:
         params = {k: _short(v) for k, v in hit.params.items()}
@@ -121,19 +125,12 @@ def rule(name: str, *, severity: Severity, family: str, description: str, messag
     return register
 
 
-def online_rule(name: str, *, severity: Severity, description: str, message: str, fix: str = "",
-                example: str = "") -> None:
-    """Register a rule whose findings the link checker produces."""
-    RULES[name] = Rule(name, severity, "links", description, message, fix, lambda ctx: iter(()), example,
-                       online=True)
-
-
 def run_checks(ctx: AuditContext, enabled: set[str] | None = None,
                severities: dict[str, Severity] | None = None, strict: bool = False) -> list[Finding]:
     """Run every enabled rule; a rule that fails is reported as an internal-error finding, not raised."""
     findings: list[Finding] = []
     for name, r in RULES.items():
-        if r.online or (enabled is not None and name not in enabled):
+        if enabled is not None and name not in enabled:
             continue
         try:
             hits = list(r.detect(ctx))

@@ -39,7 +39,7 @@ from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConn
 from urllib3.util.connection import allowed_gai_family
 
 from auditor import HOMEPAGE, __version__
-from auditor.linkcheck.kinds import ErrorKind
+from auditor.linkcheck.records import ErrorKind
 
 USER_AGENT = f"citation-auditor/{__version__} (+{HOMEPAGE})"
 REDIRECTS = (301, 302, 303, 307, 308)
