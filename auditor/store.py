@@ -15,14 +15,15 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
 from auditor.errors import StoreError
-from auditor.linkcheck.history import next_history
-from auditor.linkcheck.records import LinkRun
 from auditor.timestamps import iso, now_iso
+
+if TYPE_CHECKING:
+    from auditor.linkcheck.records import LinkRun
 from auditor.model import Finding, ParsedDocument
 
 @dataclass(frozen=True)
@@ -293,6 +294,8 @@ def save_links(db: sqlite_utils.Database, links: LinkRun, run_id: int | None, no
                scheduled: bool = False) -> list[tuple[str, str | None, str]]:
     """Update links (the latest state, with the failure history) and add to link_checks (every check);
     inside the caller's transaction. A record's outcome and detail become the stored ones."""
+    from auditor.linkcheck.history import next_history
+
     changes: list[tuple[str, str | None, str]] = []
     table = db.table("links")
     for rec in links.to_store():
@@ -467,11 +470,11 @@ def run_manuscripts(db: sqlite_utils.Database, run_id: int) -> dict[int, str]:
     return {r["id"]: r["name"] for r in db.query("select id, name from manuscripts where run_id = ?", [run_id])}
 
 
-def document_findings(db: sqlite_utils.Database, document_id: int) -> list[dict[str, Any]]:
-    """A document's findings in the order they are shown: by line, column, rule."""
-    return list(db.query(
-        "select * from findings where document_id = ? order by coalesce(line, 0), coalesce(\"column\", 0), rule",
-        [document_id]))
+def document_findings(db: sqlite_utils.Database, document_id: int, by_column: bool = True) -> list[dict[str, Any]]:
+    """A document's findings in the order they are shown: by line, column (unless not by_column), rule."""
+    column = "coalesce(\"column\", 0), " if by_column else ""
+    return list(db.query(f"select * from findings where document_id = ? order by coalesce(line, 0), {column}rule",
+                         [document_id]))
 
 
 def document_entries(db: sqlite_utils.Database, document_id: int) -> list[dict[str, Any]]:
@@ -500,6 +503,29 @@ def link_rows(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
 
 def link_outcomes(db: sqlite_utils.Database) -> dict[str, str]:
     return {r["url"]: r["outcome"] for r in db.query("select url, outcome from links")}
+
+
+def outcome_history(db: sqlite_utils.Database) -> list[tuple[str, dict[str, int]]]:
+    """Per day of checking, how many URLs had each outcome."""
+    days: dict[str, dict[str, int]] = {}
+    for r in db.query("select substr(checked_at, 1, 10) as day, outcome, count(*) as n from link_checks "
+                      "group by day, outcome order by day"):
+        days.setdefault(r["day"], {})[r["outcome"]] = r["n"]
+    return sorted(days.items())
+
+
+def document_urls(db: sqlite_utils.Database, document_id: int) -> list[str]:
+    """The URLs the entries of a document cite."""
+    return [r["url"] for r in db.query(
+        "select l.url from entry_links l join entries e on e.id = l.entry_id where e.document_id = ?",
+        [document_id])]
+
+
+def manuscript_entries(db: sqlite_utils.Database, run_id: int) -> dict[int, int]:
+    """For the entries of files audited as one manuscript: entry id → document id."""
+    rows = db.query("select e.id, e.document_id from entries e join documents d on d.id = e.document_id "
+                    "where d.run_id = ? and d.manuscript_id is not null", [run_id])
+    return {r["id"]: r["document_id"] for r in rows}
 
 
 def cited_urls(db: sqlite_utils.Database) -> list[str]:

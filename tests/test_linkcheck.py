@@ -351,3 +351,15 @@ def test_network_errors_are_classified_by_type_not_by_wording() -> None:
     assert error_kind_of(wrapped(PrivateAddressError("10.0.0.1")))[0] == ErrorKind.PRIVATE
     # The words of a message decide nothing.
     assert error_kind_of(RuntimeError("Connection refused; SSL; getaddrinfo"))[0] == ErrorKind.CONNECTION
+
+
+def test_the_deadline_covers_every_attempt_at_a_url(server: LinkServer) -> None:
+    """Issue 12: the deadline is per URL, retries and their waits included: a server failing with 503 gets
+    no retry that could not finish within it."""
+    server.hits.clear()
+    start = time.monotonic()
+    results = check_all([Task(server.base + "/error503", "k")], Policy(allow_private=True, deadline=1.2),
+                        retries=5, backoff=0.5)
+    assert results["k"].status == 503
+    assert sum(1 for _, p in server.hits if p == "/error503") == 2  # at 0 s and 0.5 s; the next wait ends past 1.2 s
+    assert time.monotonic() - start < 1.2

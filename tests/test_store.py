@@ -187,6 +187,7 @@ def test_a_run_with_link_checks_is_one_transaction(tmp_path: Path, monkeypatch: 
     """If storing the link records fails, nothing of the run is stored: not the run, not its findings."""
     from auditor import store
     from auditor.commands import run_audit
+    from auditor.config import LinkOptions
 
     doc = tmp_path / "paper.md"
     doc.write_text("Teks (Hilang 2023).\n\n## Daftar Pustaka\n\n- Hilang. 2023. *Halaman Hilang*. "
@@ -198,6 +199,7 @@ def test_a_run_with_link_checks_is_one_transaction(tmp_path: Path, monkeypatch: 
     monkeypatch.setattr(store, "save_links", broken)
     with pytest.raises(store.StoreError):
         run_audit([str(doc)], db_path=str(tmp_path / "a.db"), html_dir=None, fmt="json", output=None,
-                  fail_on="never", select=[], ignore=[], config_path=None, check_links=True, allow_private=True)
+                  fail_on="never", select=[], ignore=[], config_path=None, check_links=True,
+                  links=LinkOptions(allow_private=True))
     db = store.open_db(tmp_path / "a.db")
     assert [db.table(t).count for t in ("runs", "documents", "findings", "links", "link_checks")] == [0] * 5

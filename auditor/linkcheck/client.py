@@ -59,6 +59,8 @@ class Policy:
     user_agent: str = USER_AGENT
     head: bool = False
     stop_at_front: bool = True
+    # Seconds earlier attempts at the same URL took (retries): the deadline is for the URL in all.
+    spent: float = 0.0
 
 
 @dataclass
@@ -314,8 +316,9 @@ def _session() -> requests.Session:
 
 
 def fetch(url: str, policy: Policy) -> Fetch:
-    """GET (or HEAD then GET) the URL, following up to max_redirects hops, within the deadline."""
-    started = time.monotonic()
+    """GET (or HEAD then GET) the URL, following up to max_redirects hops, within the deadline (what is
+    left of it after `policy.spent`)."""
+    started = time.monotonic() - policy.spent
     result = Fetch(url)
     sockets: list[socket.socket] = []
     _local.state = {"allow_private": policy.allow_private, "sockets": sockets}
@@ -329,7 +332,7 @@ def fetch(url: str, policy: Policy) -> Fetch:
             except OSError:
                 pass
 
-    ticket = WATCHDOG.add(time.monotonic() + policy.deadline, cut)
+    ticket = WATCHDOG.add(started + policy.deadline, cut)
     try:
         if policy.head:
             head = _follow(url, policy, result, "HEAD", started, expired)

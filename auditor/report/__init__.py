@@ -19,7 +19,7 @@ import sqlite_utils
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from auditor import HOMEPAGE, __version__
+from auditor import HOMEPAGE, __version__, store
 from auditor.fileio import write_atomic
 from auditor.report.charts import bar_chart, outcome_chart
 
@@ -70,25 +70,25 @@ def render_html(db: sqlite_utils.Database, run_id: int, out_dir: Path) -> Path:
         with resources.as_file(source) as path:
             write_atomic(static / name, Path(path).read_bytes())
     env = _env()
-    run = next(db.query("select * from runs where id = ?", [run_id]))
-    documents = list(db.query("select * from documents where run_id = ? order by id", [run_id]))
-    outcomes = _link_outcomes(db)
+    run = store.run_row(db, run_id)
+    documents = store.run_documents(db, run_id)
+    outcomes = store.link_outcomes(db)
     taken: set[str] = set()
     rows = []
     by_rule: Counter[str] = Counter()
     for d in documents:
         d["slug"] = slug(Path(d["path"]).stem, taken)
-    elsewhere = _manuscript_entry_pages(db, run_id, {d["id"]: d["slug"] for d in documents})
+    slugs = {d["id"]: d["slug"] for d in documents}
+    # For the entries of files audited as one manuscript: the page of the file each is in.
+    elsewhere = {entry: f"{slugs[doc]}.html" for entry, doc in store.manuscript_entries(db, run_id).items()}
     for d in documents:
-        findings = list(db.query("select rule, severity from findings where document_id = ? and suppressed = 0",
-                                 [d["id"]]))
-        by_rule.update(f["rule"] for f in findings)
-        health = Counter(outcomes.get(u) for u in _document_urls(db, d["id"]) if outcomes.get(u))
+        by_rule.update(f["rule"] for f in store.document_findings(db, d["id"]) if not f["suppressed"])
+        health = Counter(outcomes.get(u) for u in store.document_urls(db, d["id"]) if outcomes.get(u))
         rows.append({"doc": d, "health": dict(health), "href": f"documents/{d['slug']}.html"})
         if not d["error"]:
             page = render_document(env, db, d, run, outcomes, elsewhere)
             write_atomic(pages / f"{d['slug']}.html", page)
-    history = _outcome_history(db)
+    history = store.outcome_history(db)
     index = env.get_template("index.html").render(
         run=run, rows=rows, version=__version__, homepage=HOMEPAGE,
         rule_chart=Markup(bar_chart(by_rule.most_common(), "Findings by rule")) if by_rule else None,
@@ -100,44 +100,12 @@ def render_html(db: sqlite_utils.Database, run_id: int, out_dir: Path) -> Path:
     return target
 
 
-def _document_urls(db: sqlite_utils.Database, document_id: int) -> list[str]:
-    return [r["url"] for r in db.query(
-        "select l.url from entry_links l join entries e on e.id = l.entry_id where e.document_id = ?",
-        [document_id])]
-
-
-def _manuscript_entry_pages(db: sqlite_utils.Database, run_id: int, slugs: dict[int, str]) -> dict[int, str]:
-    """For the entries of files audited as one manuscript: entry id → the page of the file it is in."""
-    rows = db.query("select e.id, e.document_id from entries e join documents d on d.id = e.document_id "
-                    "where d.run_id = ? and d.manuscript_id is not null", [run_id])
-    return {r["id"]: f"{slugs[r['document_id']]}.html" for r in rows}
-
-
-def _link_outcomes(db: sqlite_utils.Database) -> dict[str, str]:
-    if "links" not in db.table_names():
-        return {}
-    return {r["url"]: r["outcome"] for r in db.query("select url, outcome from links")}
-
-
-def _outcome_history(db: sqlite_utils.Database) -> list[tuple[str, dict[str, int]]]:
-    """Per day of checking, how many URLs had each outcome."""
-    if "link_checks" not in db.table_names():
-        return []
-    days: dict[str, Counter[str]] = defaultdict(Counter)
-    for r in db.query("select substr(checked_at, 1, 10) as day, outcome, count(*) as n from link_checks "
-                      "group by day, outcome order by day"):
-        days[r["day"]][r["outcome"]] += r["n"]
-    return [(day, dict(counts)) for day, counts in sorted(days.items())]
-
-
 def render_document(env: Environment, db: sqlite_utils.Database, d: dict[str, Any], run: dict[str, Any],
                     outcomes: dict[str, str], elsewhere: dict[int, str] | None = None) -> str:
     """One document's page; elsewhere: the page of each entry of its manuscript, for links into other files."""
-    entries = list(db.query("select * from entries where document_id = ? order by line", [d["id"]]))
-    citations = list(db.query("select * from citations where document_id = ? order by line, \"column\"",
-                              [d["id"]]))
-    findings = list(db.query(
-        "select * from findings where document_id = ? order by coalesce(line, 0), rule", [d["id"]]))
+    entries = store.document_entries(db, d["id"])
+    citations = store.document_citations(db, d["id"])
+    findings = store.document_findings(db, d["id"], by_column=False)
     totals = {"findings": len(findings), "entries": len(entries)}
     # The most serious findings first when some must be left out.
     if len(findings) > MAX_ROWS:
