@@ -145,7 +145,7 @@ def audit_file(path: Path, settings: Settings, today: dt.date, strict: bool = Fa
     return DocumentResult(str(path), parsed, findings)
 
 
-def _document_worker(conn, path: Path, settings: Settings, today: dt.date, strict: bool,  # type: ignore[no-untyped-def]
+def _document_worker(conn, path: Path, settings: Settings, today: dt.date, strict: bool,
                      parent: int) -> None:
     from auditor.procs import quiet_worker
 

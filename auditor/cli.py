@@ -27,7 +27,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class AuditorGroup(click.Group):
     """Turn the tool's own errors into `Error: …` and exit 2; never show a traceback."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+    def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except AuditorError as exc:

@@ -11,7 +11,14 @@ import click
 
 from auditor import __version__, store
 from auditor.audit import audit_paths
-from auditor.config import LinkOptions, Settings, discover_settings, expand_rules, load_settings, parse_duration
+from auditor.config import (
+    LinkOptions,
+    Settings,
+    discover_settings,
+    expand_rules,
+    load_settings,
+    parse_duration,
+)
 from auditor.errors import AuditorError
 from auditor.fileio import write_atomic
 from auditor.terminal import clean, clean_line, use_colour
@@ -183,7 +190,7 @@ def list_rules(fmt: str) -> str:
     return "\n".join(f"{r.name:<{width}}  {r.severity.value:<7}  {r.description}" for r in RULES.values())
 
 
-def _existing_db(db_path: str, hint: str):  # type: ignore[no-untyped-def]
+def _existing_db(db_path: str, hint: str):
     """Open a database that must already exist (reading commands never create one)."""
     from auditor.store import open_db
 

@@ -162,7 +162,7 @@ def as_json(db: sqlite_utils.Database, run_id: int, changes: Changes | None = No
     for d in _documents(db, run_id):
         documents.append({
             "path": d["path"], "sha256": d["sha256"], "format": d["format"], "error": d["error"],
-            "manuscript": manuscripts.get(d.get("manuscript_id")),
+            "manuscript": manuscripts.get(d.get("manuscript_id") or 0),
             "entries": d["entries_count"], "citations": d["citations_count"],
             "counts": {"error": d["errors"], "warning": d["warnings"], "info": d["infos"]},
             "findings": [{

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from auditor.linkcheck.records import LinkRun
 from auditor.model import Finding, ParsedDocument
 
+
 @dataclass(frozen=True)
 class Migration:
     """One named change to the schema: tables to create, columns to add, indexes to build.

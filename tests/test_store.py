@@ -203,3 +203,17 @@ def test_a_run_with_link_checks_is_one_transaction(tmp_path: Path, monkeypatch: 
                   links=LinkOptions(allow_private=True))
     db = store.open_db(tmp_path / "a.db")
     assert [db.table(t).count for t in ("runs", "documents", "findings", "links", "link_checks")] == [0] * 5
+
+
+def test_enum_values_are_stored_as_the_same_strings(tmp_path: Path) -> None:
+    """Kinds, statuses and outcomes are StrEnums in the code and the very same text in the database."""
+    from auditor.model import CitationKind, CitationStatus, EntryKind
+
+    audit(tmp_path / "a.db", str(REFERENCES))
+    conn = sqlite3.connect(tmp_path / "a.db")
+    for column, enum in (("citations.kind", CitationKind), ("citations.status", CitationStatus),
+                         ("entries.kind", EntryKind)):
+        table, name = column.split(".")
+        rows = conn.execute(f"select distinct {name}, typeof({name}) from {table}").fetchall()
+        assert rows and all(t == "text" and v in {m.value for m in enum} for v, t in rows), (column, rows)
+    assert CitationKind.AUTHOR_YEAR == "author-year" and f"{EntryKind.OP_CIT}" == "op-cit"

@@ -78,6 +78,11 @@ class Rule:
     detect: Detector
     example: str = ""
 
+    @property
+    def online(self) -> bool:
+        """Whether the rule reads the link checker's records (it reports nothing without --check-links)."""
+        return self.family == "links"
+
     def finding(self, hit: Hit, severity: Severity | None = None) -> Finding:
         params = {k: _short(v) for k, v in hit.params.items()}
         message = self.message.format(**params)

@@ -142,7 +142,7 @@ def lookup_archive(url: str, accessed: PartialDate | None, settings: Settings, a
     return snapshot if re.match(r"^https?://", snapshot) else None
 
 
-def check_run_links(result, settings: Settings, db: sqlite_utils.Database, *, archive: bool = False,  # type: ignore[no-untyped-def]
+def check_run_links(result, settings: Settings, db: sqlite_utils.Database, *, archive: bool = False,
                     allow_private: bool = False, remap: list[tuple[str, str]] | None = None,
                     now: dt.datetime | None = None) -> LinkRun:
     """Check the URLs of an audit's documents (reading the cache in db); the records are returned, for

@@ -13,8 +13,8 @@ import datetime as dt
 import json
 from typing import Any
 
-from auditor.linkcheck.records import LinkRecord, Outcome
 from auditor.linkcheck.classify import iso_date
+from auditor.linkcheck.records import LinkRecord, Outcome
 from auditor.timestamps import parse_iso
 
 

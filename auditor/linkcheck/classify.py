@@ -151,7 +151,7 @@ def page_info(body: bytes, content_type: str | None) -> PageInfo:
 JSONLD_DEPTH = 32  # real JSON-LD nests a few levels; deeper is not looked into
 
 
-def _jsonld_date(data, depth: int = 0) -> PartialDate | None:  # type: ignore[no-untyped-def]
+def _jsonld_date(data, depth: int = 0) -> PartialDate | None:
     if depth > JSONLD_DEPTH:
         return None
     if isinstance(data, list):

@@ -152,7 +152,7 @@ class Watchdog:
         self._next = 0
         self._thread: threading.Thread | None = None
 
-    def add(self, when: float, action) -> int:  # type: ignore[no-untyped-def]
+    def add(self, when: float, action) -> int:
         with self._cond:
             self._next += 1
             self._jobs[self._next] = (when, action)
@@ -202,7 +202,7 @@ def _guard_and_track(sock: socket.socket) -> socket.socket:
     return sock
 
 
-def _resolve_checked(host: str, port: int) -> list[tuple]:  # type: ignore[type-arg]
+def _resolve_checked(host: str, port: int) -> list[tuple]:
     """Resolve host and refuse, before any connection, when any of its addresses is private."""
     if host.startswith("["):
         host = host.strip("[]")
@@ -220,9 +220,9 @@ def _connect_checked(conn: HTTPConnection) -> socket.socket:
     a second lookup could answer differently (DNS rebinding) from the one that was checked.
     """
     try:
-        infos = _resolve_checked(conn._dns_host, conn.port)  # type: ignore[attr-defined]
+        infos = _resolve_checked(conn._dns_host, conn.port)
     except socket.gaierror as e:
-        raise NameResolutionError(conn.host, conn, e) from e  # type: ignore[arg-type]
+        raise NameResolutionError(conn.host, conn, e) from e
     err: OSError | None = None
     for af, socktype, proto, _, sockaddr in infos:
         sock = None
@@ -246,7 +246,7 @@ def _connect_checked(conn: HTTPConnection) -> socket.socket:
     raise NewConnectionError(conn, f"Failed to establish a new connection: {err}") from err
 
 
-def _new_guarded_conn(conn: HTTPConnection, plain) -> socket.socket:  # type: ignore[no-untyped-def]
+def _new_guarded_conn(conn: HTTPConnection, plain) -> socket.socket:
     state = getattr(_local, "state", None)
     if state is None or state["allow_private"]:
         return _guard_and_track(plain())

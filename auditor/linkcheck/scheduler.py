@@ -137,7 +137,7 @@ def check_all(tasks: list[Task], policy: Policy, per_host: int = 2, concurrency:
 _progress_queue = None
 
 
-def _init_worker(q, parent: int) -> None:  # type: ignore[no-untyped-def]
+def _init_worker(q, parent: int) -> None:
     """Start a forked worker with fresh thread state: locks held by the parent's threads stay behind.
 
     The worker ignores Ctrl-C (the parent reports it, without a traceback per worker) and exits when

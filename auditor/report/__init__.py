@@ -71,6 +71,7 @@ def render_html(db: sqlite_utils.Database, run_id: int, out_dir: Path) -> Path:
             write_atomic(static / name, Path(path).read_bytes())
     env = _env()
     run = store.run_row(db, run_id)
+    assert run is not None, f"no run {run_id}"
     documents = store.run_documents(db, run_id)
     outcomes = store.link_outcomes(db)
     taken: set[str] = set()
