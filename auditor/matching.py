@@ -81,10 +81,6 @@ def entry_keys(entry: Entry) -> EntryKeys:
     return keys
 
 
-def _all_caps(word: str) -> bool:
-    return word.isupper() and len(word) > 1
-
-
 def _given_first(words: list[str]) -> bool:
     """"Yang Song", "Stefano Ermon", "Balkan Devlen": two or three capitalised words, none an initial."""
     return 2 <= len(words) <= 3 and all(re.fullmatch(r"[A-Z][a-z][\w'’\-]*", w) for w in words)

@@ -144,8 +144,10 @@ class LinkServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    handler: type[BaseHTTPRequestHandler] = Handler
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, delay: float = 0.0) -> None:
-        super().__init__((host, port), Handler)
+        super().__init__((host, port), self.handler)
         self.delay = delay
         self.hits: list[tuple[str, str]] = []
         self.limited: set[str] = set()
@@ -202,24 +204,9 @@ class KeepAliveHandler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
-class KeepAliveServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class KeepAliveServer(LinkServer):
+    handler = KeepAliveHandler
 
     def __init__(self, mode: str = "keep", host: str = "127.0.0.1") -> None:
-        super().__init__((host, 0), KeepAliveHandler)
+        super().__init__(host)
         self.mode = mode
-        self.hits: list[tuple[str, str]] = []
-
-    @property
-    def base(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> KeepAliveServer:
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
