@@ -164,7 +164,7 @@ for _rule in TABLES:
 
 def test_encoding_artifact_is_reported_at_the_repaired_line() -> None:
     """A repaired mojibake line is reported as encoding-artifact."""
-    from auditor.checks import RULES, AuditContext, run_checks
+    from auditor.checks import AuditContext, run_checks
     from auditor.config import Settings
     from auditor.documents import document_from_bytes
     from auditor.parsing import parse_document
