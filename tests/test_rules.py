@@ -186,7 +186,7 @@ def test_every_offline_rule_has_a_table_case() -> None:
 
 def test_a_failing_rule_becomes_an_internal_error_finding() -> None:
     """One broken rule does not sink the run: it is reported, and the other rules still report."""
-    from auditor.checks import RULES, AuditContext, run_checks
+    from auditor.checks import AuditContext, run_checks
     from auditor.checks.registry import RULES, Rule
     from auditor.documents import document_from_bytes
     from auditor.model import Severity
