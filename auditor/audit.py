@@ -16,10 +16,12 @@ from auditor.checks import AuditContext, run_checks
 from auditor.config import Settings
 from auditor.documents import FORMATS, NAMED_ONLY, WHOLE_FILE, load_document
 from auditor.errors import DocumentError
+from auditor.linkcheck.records import LinkRun
 from auditor.manuscript import Manuscript, audit_manuscript, group_files, manuscript_files, manuscript_name
 from auditor.model import Finding
 from auditor.parsing import parse_document
 from auditor.store import DocumentResult
+from auditor.timestamps import now_iso
 
 META_FILES = ("readme", "license", "licence", "changelog", "contributing", "copying", "notice")
 
@@ -197,10 +199,6 @@ class AuditResult:
         return [d for d in self.documents if d.parsed is not None]
 
 
-def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
 def audit_file(path: Path, settings: Settings, today: dt.date, strict: bool = False) -> DocumentResult:
     """Load, parse and check one document; a document that cannot be read becomes an error result, and
     so does one the auditor fails on (the run goes on with the others)."""
@@ -220,7 +218,7 @@ def audit_file(path: Path, settings: Settings, today: dt.date, strict: bool = Fa
     return DocumentResult(str(path), parsed, findings)
 
 
-def _document_worker(conn, path: Path, settings: Settings, today: dt.date, strict: bool,  # type: ignore[no-untyped-def]
+def _document_worker(conn, path: Path, settings: Settings, today: dt.date, strict: bool,
                      parent: int) -> None:
     from auditor.procs import quiet_worker
 
@@ -267,6 +265,21 @@ def audit_file_bounded(path: Path, settings: Settings, today: dt.date, strict: b
             proc.kill()
         proc.join()
         receiver.close()
+
+
+def check_links_of(result: AuditResult, links: LinkRun, settings: Settings, today: dt.date) -> None:
+    """Run the link rules over every readable document with the link checker's records, through the
+    same registry path as the other rules (selection, severity, suppression, order)."""
+    from auditor.checks import RULES
+
+    link_rules = {name for name, r in RULES.items() if r.family == "links"}
+    for d in result.readable:
+        assert d.parsed is not None
+        ctx = AuditContext(d.parsed, today, settings.for_path(d.path), links=links.records)
+        added = run_checks(ctx, settings.enabled_rules(d.path) & link_rules, settings.severities)
+        apply_suppressions(d.parsed.document.ignore_directives, added)
+        d.findings.extend(added)
+        d.findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
 
 
 def apply_suppressions(directives: dict[int, set[str]], findings: list[Finding]) -> None:

@@ -8,21 +8,26 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
 from auditor import __version__
+from auditor.config import INT_RANGES, MAX_SECONDS, LinkOptions
 from auditor.errors import AuditorError
+from auditor.output import FORMATTERS
 from auditor.terminal import clean, clean_line
 
 DEFAULT_DB = "reports/audit.db"
 DEFAULT_DOCS = "references"
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class AuditorGroup(click.Group):
     """Turn the tool's own errors into `Error: …` and exit 2; never show a traceback."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+    def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except AuditorError as exc:
@@ -60,43 +65,85 @@ def _date(value: str | None) -> dt.date | None:
         raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from None
 
 
+def _options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    """Several click options as one decorator, declared once and shared by the commands that take them."""
+
+    def apply(func: F) -> F:
+        for d in reversed(decorators):
+            func = d(func)
+        return func
+
+    return apply
+
+
+db_option = click.option("--db", "db_path", default=DEFAULT_DB, show_default=True,
+                         help="SQLite database of the runs.")
+config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                             help="Configuration file to use.")
+today_option = click.option("--today", hidden=True, help="Pretend it is this day (YYYY-MM-DD), for tests.")
+# How links are fetched: on `audit` (with --check-links) and `links`. The numbers override the
+# configuration's [tool.auditor.links], as lychee's flags do; their bounds are the configuration's.
+LINK_FLAGS = ("archive", "allow_private", "remap", "timeout", "deadline", "per_host", "concurrency")
+link_options = _options(
+    click.option("--archive", is_flag=True, help="Look up archived copies of dead links."),
+    click.option("--allow-private", is_flag=True, help="Allow private and loopback addresses."),
+    click.option("--remap", nargs=2, multiple=True, metavar="PATTERN REPLACEMENT",
+                 help="Rewrite URLs before fetching (regular expression; repeatable)."),
+    click.option("--timeout", type=click.FloatRange(min=0, min_open=True, max=MAX_SECONDS), metavar="SECONDS",
+                 help="Seconds to wait for a server to connect or send (default 10)."),
+    click.option("--deadline", type=click.FloatRange(min=0, min_open=True, max=MAX_SECONDS), metavar="SECONDS",
+                 help="Seconds a URL may take in all, redirects and retries' waits included (default 30)."),
+    click.option("--per-host", type=click.IntRange(*INT_RANGES["per-host"]), metavar="N",
+                 help="Requests at a time to one host (default 2)."),
+    click.option("--concurrency", type=click.IntRange(*INT_RANGES["concurrency"]), metavar="N",
+                 help="Requests at a time in all (default 32)."),
+)
+
+
+def _link_overrides(options: dict[str, Any]) -> LinkOptions:
+    return LinkOptions(archive=options["archive"], allow_private=options["allow_private"],
+                       remap=list(options["remap"]), timeout=options["timeout"], deadline=options["deadline"],
+                       per_host=options["per_host"], concurrency=options["concurrency"])
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="SQLite database to record the run in.")
+@db_option
 @click.option("--html", "html_dir", default="reports", show_default=True, help="Folder for the HTML report.")
 @click.option("--no-html", is_flag=True, help="Do not write the HTML report.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default=None,
+@click.option("--format", "fmt", type=click.Choice(list(FORMATTERS)), default=None,
               help="Output format (default text).")
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False), help="Write the formatted output here.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default=None,
               help="Exit 1 when a finding is at or above this severity (default error).")
 @click.option("--select", multiple=True, help="Only these rules or families (repeatable, or comma-separated).")
 @click.option("--ignore", multiple=True, help="Skip these rules or families (repeatable, or comma-separated).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file to use.")
-@click.option("--check-links", is_flag=True, help="Also fetch every cited URL and check it.")
-@click.option("--archive", is_flag=True, help="With --check-links: look up archived copies of dead links.")
-@click.option("--allow-private", is_flag=True, help="With --check-links: allow private and loopback addresses.")
-@click.option("--remap", nargs=2, multiple=True, metavar="PATTERN REPLACEMENT",
-              help="Rewrite URLs before fetching (regular expression; repeatable).")
+@config_option
+@click.option("--check-links", is_flag=True, help="Also fetch every cited URL and check it (the options below "
+                                                   "need it).")
+@link_options
 @click.option("--manuscript", is_flag=True,
               help="Audit the files (in the order given; a folder's in natural order) as one manuscript.")
 @click.option("--doc-timeout", type=click.FloatRange(min=0), default=60, show_default=True, metavar="SECONDS",
               help="Give up on a document that takes longer than this (0: no limit); the others go on.")
-@click.option("--today", hidden=True, help="Pretend the audit runs on this day (YYYY-MM-DD), for tests.")
+@today_option
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
 def audit(paths: tuple[str, ...], db_path: str, html_dir: str, no_html: bool, fmt: str | None,
           output: str | None, fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
-          config_path: str | None, check_links: bool, archive: bool, allow_private: bool,
-          remap: tuple[tuple[str, str], ...], manuscript: bool, doc_timeout: float, today: str | None,
-          quiet: bool) -> None:
+          config_path: str | None, check_links: bool, manuscript: bool, doc_timeout: float, today: str | None,
+          quiet: bool, **link_flags: Any) -> None:
     """Audit documents (default: the references/ folder) and record the run in the database."""
     from auditor.commands import run_audit
 
+    if not check_links:
+        given = [f"--{name.replace('_', '-')}" for name in LINK_FLAGS if link_flags[name] not in (None, False, ())]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} {'needs' if len(given) == 1 else 'need'} --check-links "
+                                   f"(without it no link is fetched)")
     code = run_audit(list(paths) or [DEFAULT_DOCS], db_path=db_path, html_dir=None if no_html else html_dir,
                      fmt=fmt, output=output, fail_on=fail_on, select=list(select), ignore=list(ignore),
-                     config_path=config_path, check_links=check_links, archive=archive,
-                     allow_private=allow_private, remap=list(remap), today=_date(today), quiet=quiet,
-                     manuscript=manuscript, doc_timeout=doc_timeout)
+                     config_path=config_path, check_links=check_links, links=_link_overrides(link_flags),
+                     today=_date(today), quiet=quiet, manuscript=manuscript, doc_timeout=doc_timeout)
     sys.exit(code)
 
 
@@ -120,7 +167,7 @@ def rule_command(name: str, fmt: str) -> None:
 
 
 @cli.command()
-@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True)
+@db_option
 @click.option("--out", "out_dir", default="reports", show_default=True, help="Folder to write the report into.")
 @click.option("--run", "run_id", type=int, help="The run to render (default: the latest).")
 def report(db_path: str, out_dir: str, run_id: int | None) -> None:
@@ -132,16 +179,14 @@ def report(db_path: str, out_dir: str, run_id: int | None) -> None:
 
 
 @cli.command()
-@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True)
+@db_option
 @click.option("--older-than", default=None, help="Re-check URLs last checked longer ago than this (default 7d).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@click.option("--archive", is_flag=True, help="Look up archived copies of dead links.")
-@click.option("--allow-private", is_flag=True, help="Allow private and loopback addresses.")
-@click.option("--remap", nargs=2, multiple=True, metavar="PATTERN REPLACEMENT")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False))
-@click.option("--today", hidden=True)
-def links(db_path: str, older_than: str | None, fmt: str, archive: bool, allow_private: bool,
-          remap: tuple[tuple[str, str], ...], config_path: str | None, today: str | None) -> None:
+@link_options
+@config_option
+@today_option
+def links(db_path: str, older_than: str | None, fmt: str, config_path: str | None, today: str | None,
+          **link_flags: Any) -> None:
     """Re-check the URLs in the database whose last check is old (for cron); exit 1 if a link died."""
     from auditor.commands import run_links
 
@@ -149,14 +194,14 @@ def links(db_path: str, older_than: str | None, fmt: str, archive: bool, allow_p
     if today:
         day = _date(today)
         now = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC) if day else None
-    sys.exit(run_links(db_path, older_than=older_than, fmt=fmt, archive=archive, allow_private=allow_private,
-                       remap=list(remap), config_path=config_path, now=now))
+    sys.exit(run_links(db_path, older_than=older_than, fmt=fmt, links=_link_overrides(link_flags),
+                       config_path=config_path, now=now))
 
 
 @cli.command()
 @click.argument("old_run", type=int, required=False)
 @click.argument("new_run", type=int, required=False)
-@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True)
+@db_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def diff(old_run: int | None, new_run: int | None, db_path: str, fmt: str) -> None:
     """Compare the findings of two runs (default: the latest against the one before)."""

@@ -10,9 +10,16 @@ from pathlib import Path
 
 import click
 
-from auditor import __version__
+from auditor import __version__, store
 from auditor.audit import audit_paths
-from auditor.config import Settings, discover_settings, expand_rules, load_settings, parse_duration
+from auditor.config import (
+    LinkOptions,
+    Settings,
+    discover_settings,
+    expand_rules,
+    load_settings,
+    parse_duration,
+)
 from auditor.errors import AuditorError
 from auditor.fileio import write_atomic
 from auditor.terminal import clean, clean_line, use_colour
@@ -72,16 +79,17 @@ def exit_code(findings_severities: list[str], fail_on: str) -> int:
 
 def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str | None, output: str | None,
               fail_on: str | None, select: list[str], ignore: list[str], config_path: str | None,
-              check_links: bool = False, archive: bool = False, allow_private: bool = False,
-              remap: list[tuple[str, str]] | None = None, today: dt.date | None = None,
+              check_links: bool = False, links: LinkOptions | None = None, today: dt.date | None = None,
               quiet: bool = False, manuscript: bool = False, doc_timeout: float | None = None) -> int:
     """Audit the paths, store the run, print the result; return the exit code."""
     from auditor import output as out
     from auditor.store import open_db, previous_run_id, save_run
 
     settings = resolve_settings(paths, config_path, select, ignore, fail_on)
-    for pattern, replacement in remap or []:
+    options = links or LinkOptions()
+    for pattern, replacement in options.remap:
         check_remap(pattern, replacement, "--remap")
+    options.apply(settings.links)
     fmt = fmt or settings.format
     if output:
         refuse_output_over_inputs(output, db_path, paths)
@@ -95,22 +103,24 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
     if not result.readable:
         click.echo("Error: no document could be read; nothing was audited.", err=True)
         return 2
-    link_summary = None
+    link_summary = records = checked_at = None
     if check_links:
-        from auditor.linkcheck import check_run_links
+        from auditor.audit import check_links_of
+        from auditor.linkcheck import OFFLINE_MESSAGE, check_run_links, summary
 
-        link_summary = check_run_links(result, settings, db, archive=archive, allow_private=allow_private,
-                                       remap=remap or [])
+        checked_at = dt.datetime.now(dt.UTC)
+        records = check_run_links(result, settings, db, archive=options.archive,
+                                  allow_private=options.allow_private, remap=options.remap, now=checked_at)
+        if records.offline:
+            click.echo(f"Error: {OFFLINE_MESSAGE}.", err=True)
+        check_links_of(result, records, settings, today or dt.date.today())
+        link_summary = summary(records)
     command = "audit " + ("--manuscript " if manuscript else "") + " ".join(paths)
+    # One transaction: the run, its documents and findings, and the link records of its checks.
     ids = save_run(db, result.started_at, result.finished_at, __version__, command, result.documents,
                    {"select": settings.select, "ignore": settings.ignore, "fail_on": settings.fail_on,
-                    "config": settings.source, "check_links": check_links})
+                    "config": settings.source, "check_links": check_links}, links=records, checked_at=checked_at)
     try:
-        if check_links:
-            # Only the checks this audit made: not those of an earlier release's `auditor links`.
-            db.execute("update link_checks set run_id = ? where run_id is null and checked_at >= ?",
-                       [ids.run_id, result.started_at])
-            db.conn.commit()
         previous = previous_run_id(db, ids.run_id)
         changes = out.changes_between(db, previous, ids.run_id) if previous else None
         text = out.render(fmt, db, ids.run_id, changes=changes, quiet=quiet, link_summary=link_summary)
@@ -213,7 +223,7 @@ def explain_rule(name: str, fmt: str = "text") -> str:
     ]).replace("\n\n\n", "\n\n")
 
 
-def _existing_db(db_path: str, hint: str):  # type: ignore[no-untyped-def]
+def _existing_db(db_path: str, hint: str):
     """Open a database that must already exist (reading commands never create one)."""
     from auditor.store import open_db
 
@@ -230,16 +240,16 @@ def render_report(db_path: str, out_dir: str, run_id: int | None) -> Path:
     run = run_id or latest_run_id(db)
     if run is None:
         raise AuditorError(f"{db_path}: the database holds no completed run")
-    if not db.execute("select 1 from runs where id = ?", [run]).fetchone():
+    if not store.run_exists(db, run):
         raise AuditorError(f"{db_path}: there is no run {run}")
     return render_html(db, run, Path(out_dir))
 
 
-def run_links(db_path: str, *, older_than: str | None, fmt: str, archive: bool, allow_private: bool,
-              remap: list[tuple[str, str]], config_path: str | None, now: dt.datetime | None = None) -> int:
+def run_links(db_path: str, *, older_than: str | None, fmt: str, links: LinkOptions, config_path: str | None,
+              now: dt.datetime | None = None) -> int:
     from auditor.linkcheck import recheck_links
 
-    for pattern, replacement in remap:
+    for pattern, replacement in links.remap:
         check_remap(pattern, replacement, "--remap")
     if older_than is not None:
         parse_duration(older_than, "--older-than")
@@ -250,8 +260,9 @@ def run_links(db_path: str, *, older_than: str | None, fmt: str, archive: bool, 
         settings, notes = discover_settings(Path(db_path))
         for note in notes:
             click.echo(clean(note), err=True)
-    return recheck_links(db, settings, older_than=older_than, fmt=fmt, archive=archive,
-                         allow_private=allow_private, remap=remap, now=now)
+    links.apply(settings.links)
+    return recheck_links(db, settings, older_than=older_than, fmt=fmt, archive=links.archive,
+                         allow_private=links.allow_private, remap=links.remap, now=now)
 
 
 def diff_runs(db_path: str, old_run: int | None, new_run: int | None, fmt: str) -> str:
@@ -270,7 +281,7 @@ def diff_runs(db_path: str, old_run: int | None, new_run: int | None, fmt: str) 
     if old is None:
         raise AuditorError(f"run {new} has no earlier run of the same documents to compare with")
     for r in (old, new):
-        if not db.execute("select 1 from runs where id = ?", [r]).fetchone():
+        if not store.run_exists(db, r):
             raise AuditorError(f"{db_path}: there is no run {r}")
     changes = out.changes_between(db, old, new)
     return out.format_changes(changes, fmt)

@@ -34,6 +34,7 @@ from typing import Any
 
 from auditor.errors import ConfigError
 from auditor.model import Severity
+from auditor.output import FORMATTERS
 from auditor.userregex import check_remap, compile_pattern
 
 TOP_KEYS = {"select", "ignore", "severity", "per-path-ignores", "fail-on", "links", "format", "manuscripts"}
@@ -43,7 +44,7 @@ LINK_KEYS: dict[str, type | tuple[type, ...]] = {
     "allow-private": bool, "remap": list, "archive-url": str, "user-agent": str, "head": bool,
 }
 FAIL_ON = ("error", "warning", "info", "never")
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = tuple(FORMATTERS)  # registered in auditor.output
 
 
 @dataclass
@@ -63,6 +64,27 @@ class LinkSettings:
     archive_url: str = "https://archive.org/wayback/available"
     user_agent: str | None = None
     head: bool = False
+
+
+@dataclass
+class LinkOptions:
+    """The link options of the command line (`audit --check-links`, `links`): flags, and numbers that
+    override the configuration's (None: keep it)."""
+
+    archive: bool = False
+    allow_private: bool = False
+    remap: list[tuple[str, str]] = field(default_factory=list)
+    timeout: float | None = None
+    deadline: float | None = None
+    per_host: int | None = None
+    concurrency: int | None = None
+
+    def apply(self, links: LinkSettings) -> None:
+        """Override the configured numbers with the ones given on the command line."""
+        for name in ("timeout", "deadline", "per_host", "concurrency"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(links, name, value)
 
 
 @dataclass

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from auditor.model import Citation, Entry, ParsedDocument
+from auditor.model import Citation, CitationStatus, Entry, ParsedDocument
 from auditor.parsing.citations import narrative_evidence
-from auditor.parsing.text import compact_key, fold
+from auditor.parsing.text import PARTICLES, compact_key, fold
 
 INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,3}$")
-PARTICLE = {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "al", "el", "bin", "del"}
 
 
 def _strip_initials(name: str) -> str:
@@ -67,7 +66,7 @@ def entry_keys(entry: Entry) -> EntryKeys:
                 cands.add(compact_key(words[0]))
             # "van Heel", "de la Cruz": family names with their particles.
             for i, w in enumerate(words):
-                if fold(w) in PARTICLE:
+                if fold(w) in PARTICLES:
                     cands.add(compact_key(" ".join(words[i:])))
         cands.discard("")
         if position == 0:
@@ -80,10 +79,6 @@ def entry_keys(entry: Entry) -> EntryKeys:
                 keys.second |= cands
     keys.full.discard("")
     return keys
-
-
-def _all_caps(word: str) -> bool:
-    return word.isupper() and len(word) > 1
 
 
 def _given_first(words: list[str]) -> bool:
@@ -181,7 +176,7 @@ def _resolve_exactly(cit: Citation, entry: Entry | None) -> None:
     if entry is not None:
         cit.entry_index = entry.index
         cit.candidates = [entry.index]
-        cit.status = "resolved"
+        cit.status = CitationStatus.RESOLVED
 
 
 def _choose_reading(cit: Citation, readings: list, keyed: list[tuple[Entry, EntryKeys]]) -> None:
@@ -227,7 +222,7 @@ def _match_author_year(cit: Citation, keyed: list[tuple[Entry, EntryKeys]]) -> b
         if not close:
             return False
         cit.candidates = [e.index for e in close]
-        cit.status = "resolved" if len(close) == 1 else "ambiguous"
+        cit.status = CitationStatus.RESOLVED if len(close) == 1 else CitationStatus.AMBIGUOUS
         cit.entry_index = close[0].index if len(close) == 1 else None
         return True
     if cit.kind == "author-only":
@@ -235,7 +230,7 @@ def _match_author_year(cit: Citation, keyed: list[tuple[Entry, EntryKeys]]) -> b
         if not close:
             return False
         cit.candidates = [e.index for e in close]
-        cit.status = "missing-year"
+        cit.status = CitationStatus.MISSING_YEAR
         if len(close) == 1:
             cit.entry_index = close[0].index
             cit.suggestion_index = close[0].index
@@ -249,18 +244,18 @@ def _match_author_year(cit: Citation, keyed: list[tuple[Entry, EntryKeys]]) -> b
         cit.candidates = [e.index for e in found]
         if len(found) == 1:
             cit.entry_index = found[0].index
-            cit.status = "not-first-author" if tier == 3 else "resolved"
+            cit.status = CitationStatus.NOT_FIRST_AUTHOR if tier == 3 else CitationStatus.RESOLVED
         else:
-            cit.status = "ambiguous"
+            cit.status = CitationStatus.AMBIGUOUS
         return True
     named = by_name.get(1, []) + by_name.get(2, [])
     if named:
         cit.candidates = [e.index for e in named]
-        cit.status = "year-mismatch"
+        cit.status = CitationStatus.YEAR_MISMATCH
         if len(named) == 1:
             cit.suggestion_index = named[0].index
         return True
-    cit.status = "unresolved"
+    cit.status = CitationStatus.UNRESOLVED
     cit.suggestion_index = suggest_entry(cit, keyed)
     return True
 

@@ -22,6 +22,52 @@ class Severity(str, enum.Enum):
         return {"error": 3, "warning": 2, "info": 1}[self.value]
 
 
+def year_number(year: str | None) -> int | None:
+    """The number of a year as entries and citations write it: "2024a" → 2024, "n.d." or None → None."""
+    if year and year[:4].isdigit():
+        return int(year[:4])
+    return None
+
+
+class EntryKind(enum.StrEnum):
+    """What an item of a reference list is (stored as the string)."""
+
+    REFERENCE = "reference"
+    NOTE = "note"
+    IBID = "ibid"
+    OP_CIT = "op-cit"
+    LOC_CIT = "loc-cit"
+    IDEM = "idem"
+    FRAGMENT = "fragment"  # a piece of an entry broken off, not an entry of its own
+
+
+class CitationKind(enum.StrEnum):
+    """The form a citation takes in the text (stored as the string)."""
+
+    AUTHOR_YEAR = "author-year"
+    AUTHOR_ONLY = "author-only"
+    AUTHOR_PAGE = "author-page"
+    NARRATIVE = "narrative"
+    NUMBERED = "numbered"
+    FOOTNOTE = "footnote"
+    LABEL = "label"
+    PANDOC = "pandoc"
+    KEY = "key"  # declared by a structured format's reader, resolved by entry key
+    GLUED_KEY = "glued-key"
+    BARE = "bare"
+
+
+class CitationStatus(enum.StrEnum):
+    """What matching made of a citation (stored as the string)."""
+
+    RESOLVED = "resolved"
+    UNRESOLVED = "unresolved"
+    AMBIGUOUS = "ambiguous"
+    YEAR_MISMATCH = "year-mismatch"
+    NOT_FIRST_AUTHOR = "not-first-author"
+    MISSING_YEAR = "missing-year"
+
+
 @dataclass(frozen=True)
 class PartialDate:
     """A date that may be known only to the year or the month (CSL-style partial date)."""
@@ -116,8 +162,7 @@ class Entry:
     accessed: PartialDate | None = None
     accessed_text: str | None = None
     published: PartialDate | None = None
-    # "reference", "note", "ibid", "op-cit", "loc-cit", "idem" or "fragment".
-    kind: str = "reference"
+    kind: EntryKind = EntryKind.REFERENCE
     refers_to: int | None = None  # for Ibid./Op. Cit. notes: the index of the note meant
     source: int | None = None  # for a note: the bibliography entry of the same work, if the list has one
     dangling_access: bool = False  # ends with "Accessed" and nothing after it
@@ -129,9 +174,7 @@ class Entry:
 
     @property
     def year_value(self) -> int | None:
-        if self.year and self.year[:4].isdigit():
-            return int(self.year[:4])
-        return None
+        return year_number(self.year)
 
     @property
     def label(self) -> str:
@@ -153,7 +196,7 @@ class Citation:
     line: int
     column: int
     raw: str
-    kind: str  # author-year, narrative, numbered, footnote, author-only
+    kind: CitationKind
     names: list[str] = field(default_factory=list)
     et_al: bool = False
     year: str | None = None
@@ -164,8 +207,7 @@ class Citation:
     group_start: int = 0  # offset of the enclosing parenthesis or bracket in the paragraph
     entry_index: int | None = None
     candidates: list[int] = field(default_factory=list)
-    # resolved, unresolved, ambiguous, year-mismatch, not-first-author, missing-year
-    status: str = "unresolved"
+    status: CitationStatus = CitationStatus.UNRESOLVED
     suggestion_index: int | None = None
     # For narrative citations: the possible starts of the name before "(2005)", for matching to choose.
     readings: list[tuple[int, list[str], bool, str]] = field(default_factory=list, repr=False)

@@ -1,9 +1,15 @@
-"""Formatters for a stored run: text for people, JSON, SARIF 2.1.0 and GitHub workflow annotations."""
+"""Formatters for a stored run: text for people, JSON, SARIF 2.1.0 and GitHub workflow annotations.
+
+Each format is one `Formatter` registered in FORMATTERS, the one place the CLI's `--format` choices
+and the configuration's `format` key come from. A formatter reads the run from the database through
+the store's queries and returns the text to print or write.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +17,7 @@ from typing import Any
 import click
 import sqlite_utils
 
-from auditor import HOMEPAGE, __version__
+from auditor import HOMEPAGE, __version__, store
 from auditor.terminal import clean, clean_line
 
 JSON_SCHEMA_VERSION = "1.1"
@@ -20,26 +26,52 @@ COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def _documents(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
-    return list(db.query("select * from documents where run_id = ? order by id", [run_id]))
+@dataclass
+class RunView:
+    """What a formatter is asked to show: a stored run, and how."""
+
+    db: sqlite_utils.Database
+    run_id: int
+    changes: Changes | None = None
+    quiet: bool = False
+    link_summary: str | None = None
+    colour: bool = False  # text only, for a terminal: never for a file or a pipe
 
 
-def _findings(db: sqlite_utils.Database, document_id: int) -> list[dict[str, Any]]:
-    return list(db.query(
-        "select * from findings where document_id = ? order by coalesce(line, 0), coalesce(\"column\", 0), rule",
-        [document_id]))
+@dataclass(frozen=True)
+class Formatter:
+    name: str
+    description: str
+    render: Callable[[RunView], str]
+
+
+FORMATTERS: dict[str, Formatter] = {}
+
+
+def formatter(name: str, description: str) -> Callable[[Callable[[RunView], str]], Callable[[RunView], str]]:
+    """Register a function from a RunView to text as the output format `name`."""
+
+    def register(func: Callable[[RunView], str]) -> Callable[[RunView], str]:
+        if name in FORMATTERS:
+            raise ValueError(f"output format {name} registered twice")
+        FORMATTERS[name] = Formatter(name, description, func)
+        return func
+
+    return register
 
 
 def render(fmt: str, db: sqlite_utils.Database, run_id: int, *, changes: Changes | None = None,
            quiet: bool = False, link_summary: str | None = None, colour: bool = False) -> str:
-    """The run in a format; colour (text only) is for a terminal, never for a file or a pipe."""
-    if fmt == "json":
-        return dumps(as_json(db, run_id, changes)) + "\n"
-    if fmt == "sarif":
-        return dumps(as_sarif(db, run_id)) + "\n"
-    if fmt == "github":
-        return as_github(db, run_id)
-    return as_text(db, run_id, changes, quiet, link_summary, colour=colour)
+    """The run in a registered format."""
+    return FORMATTERS[fmt].render(RunView(db, run_id, changes, quiet, link_summary, colour))
+
+
+def _documents(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
+    return store.run_documents(db, run_id)
+
+
+def _findings(db: sqlite_utils.Database, document_id: int) -> list[dict[str, Any]]:
+    return store.document_findings(db, document_id)
 
 
 # JSON escapes C0 controls itself; these it leaves raw with ensure_ascii=False. They can only occur
@@ -52,6 +84,26 @@ def dumps(data: Any) -> str:
     """JSON text, readable (non-ASCII letters kept) but with no raw control character in it."""
     text = json.dumps(data, indent=2, ensure_ascii=False)
     return _JSON_RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+@formatter("text", "findings grouped by document, for people (the default)")
+def _text(view: RunView) -> str:
+    return as_text(view.db, view.run_id, view.changes, view.quiet, view.link_summary, colour=view.colour)
+
+
+@formatter("json", "the run as JSON (docs/output.md)")
+def _json(view: RunView) -> str:
+    return dumps(as_json(view.db, view.run_id, view.changes)) + "\n"
+
+
+@formatter("sarif", "SARIF 2.1.0, for code-scanning tools")
+def _sarif(view: RunView) -> str:
+    return dumps(as_sarif(view.db, view.run_id)) + "\n"
+
+
+@formatter("github", "GitHub Actions workflow annotations")
+def _github(view: RunView) -> str:
+    return as_github(view.db, view.run_id)
 
 
 def as_text(db: sqlite_utils.Database, run_id: int, changes: Changes | None, quiet: bool,
@@ -103,13 +155,14 @@ def as_text(db: sqlite_utils.Database, run_id: int, changes: Changes | None, qui
 
 def as_json(db: sqlite_utils.Database, run_id: int, changes: Changes | None = None) -> dict[str, Any]:
     """The run as JSON; the layout is documented in docs/output.md and versioned by schema_version."""
-    run = next(db.query("select * from runs where id = ?", [run_id]))
-    manuscripts = {r["id"]: r["name"] for r in db.query("select id, name from manuscripts where run_id = ?", [run_id])}
+    run = store.run_row(db, run_id)
+    assert run is not None, f"no run {run_id}"
+    manuscripts = store.run_manuscripts(db, run_id)
     documents = []
     for d in _documents(db, run_id):
         documents.append({
             "path": d["path"], "sha256": d["sha256"], "format": d["format"], "error": d["error"],
-            "manuscript": manuscripts.get(d.get("manuscript_id")),
+            "manuscript": manuscripts.get(d.get("manuscript_id") or 0),
             "entries": d["entries_count"], "citations": d["citations_count"],
             "counts": {"error": d["errors"], "warning": d["warnings"], "info": d["infos"]},
             "findings": [{
@@ -223,16 +276,11 @@ class Changes:
 
 def changes_between(db: sqlite_utils.Database, old_run: int, new_run: int) -> Changes:
     """Findings new in new_run and fixed since old_run, by fingerprint, for the documents both audited."""
-    names_old = {r["name"] for r in db.query("select name from documents where run_id = ?", [old_run])}
-    names_new = {r["name"] for r in db.query("select name from documents where run_id = ?", [new_run])}
-    shared = names_old & names_new
+    shared = store.document_names(db, old_run) & store.document_names(db, new_run)
 
     def load(run: int) -> dict[str, list[dict[str, Any]]]:
-        rows = db.query(
-            "select f.*, d.name as doc_name from findings f join documents d on d.id = f.document_id "
-            "where f.run_id = ? and f.suppressed = 0", [run])
         out: dict[str, list[dict[str, Any]]] = {}
-        for r in rows:
+        for r in store.unsuppressed_findings(db, run):
             if r["doc_name"] in shared:
                 out.setdefault(r["fingerprint"], []).append(r)
         return out

@@ -8,74 +8,119 @@ leaves the earlier runs intact.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
 from auditor.errors import StoreError
+from auditor.timestamps import iso, now_iso
+
+if TYPE_CHECKING:
+    from auditor.linkcheck.records import LinkRun
 from auditor.model import Finding, ParsedDocument
 
-SCHEMA: dict[str, dict[str, type]] = {
-    "runs": {
-        "id": int, "started_at": str, "finished_at": str, "tool_version": str, "command": str,
-        "paths": str, "status": str, "documents_count": int, "findings_count": int, "settings": str,
-    },
-    "documents": {
-        "id": int, "run_id": int, "path": str, "name": str, "sha256": str, "format": str, "encoding": str,
-        "line_count": int, "entries_count": int, "citations_count": int, "errors": int, "warnings": int,
-        "infos": int, "error": str, "text": str, "repaired_lines": str, "manuscript_id": int,
-    },
-    "manuscripts": {
-        "id": int, "run_id": int, "name": str,
-    },
-    "entries": {
-        "id": int, "document_id": int, "line": int, "end_line": int, "raw": str, "authors": str,
-        "author_text": str, "year": str, "title": str, "container": str, "urls": str, "doi": str,
-        "accessed": str, "accessed_text": str, "published": str, "kind": str, "number": int,
-        "section": str, "subsection": str, "refers_to": int, "cited_count": int, "label": str,
-        "source_entry_id": int, "locator": str,
-    },
-    "citations": {
-        "id": int, "document_id": int, "line": int, "column": int, "raw": str, "kind": str, "authors": str,
-        "year": str, "entry_id": int, "number": int, "status": str, "candidates": str,
-        "suggestion_entry_id": int, "marker": str, "locator": str,
-    },
-    "findings": {
-        "id": int, "run_id": int, "document_id": int, "rule": str, "severity": str, "line": int,
-        "column": int, "message": str, "suggestion": str, "entry_id": int, "citation_id": int,
-        "fingerprint": str, "subject": str, "suppressed": int, "path": str, "locator": str,
-    },
-    "links": {
-        "url": str, "outcome": str, "http_status": int, "final_url": str, "title": str, "published": str,
-        "checked_at": str, "error": str, "consecutive_failures": int, "first_failed_at": str,
-        "archive_url": str, "content_type": str, "elapsed_ms": int,
-    },
-    "link_checks": {
-        "id": int, "url": str, "run_id": int, "outcome": str, "http_status": int, "final_url": str,
-        "title": str, "published": str, "checked_at": str, "error": str, "elapsed_ms": int,
-        "raw_outcome": str,
-    },
-    "entry_links": {
-        "id": int, "entry_id": int, "url": str,
-    },
-}
-PRIMARY_KEYS = {"links": "url"}
-INDEXES = [
-    ("documents", ["run_id"]), ("entries", ["document_id"]), ("citations", ["document_id"]),
-    ("findings", ["run_id"]), ("findings", ["document_id"]), ("link_checks", ["url"]),
-    ("entry_links", ["entry_id"]), ("manuscripts", ["run_id"]),
-]
+
+@dataclass(frozen=True)
+class Migration:
+    """One named change to the schema: tables to create, columns to add, indexes to build.
+
+    Each step is idempotent (a table or column that exists is left as it is), because databases made
+    before migrations were recorded hold some of these already and nothing in them may be lost."""
+
+    name: str
+    tables: dict[str, dict[str, type]] = field(default_factory=dict)
+    columns: dict[str, dict[str, type]] = field(default_factory=dict)
+    indexes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+# The schema's history, applied in order and recorded in schema_migrations. Never edit or reorder a
+# migration that has shipped: add a new one. The tables and columns named in the README are a public
+# contract: later migrations add, never rename or drop.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration("0001-base", tables={
+        "runs": {
+            "id": int, "started_at": str, "finished_at": str, "tool_version": str, "command": str,
+            "paths": str, "status": str, "documents_count": int, "findings_count": int, "settings": str,
+        },
+        "documents": {
+            "id": int, "run_id": int, "path": str, "name": str, "sha256": str, "format": str, "encoding": str,
+            "line_count": int, "entries_count": int, "citations_count": int, "errors": int, "warnings": int,
+            "infos": int, "error": str, "text": str,
+        },
+        "entries": {
+            "id": int, "document_id": int, "line": int, "end_line": int, "raw": str, "authors": str,
+            "author_text": str, "year": str, "title": str, "container": str, "urls": str, "doi": str,
+            "accessed": str, "accessed_text": str, "published": str, "kind": str, "number": int,
+            "section": str, "subsection": str, "refers_to": int, "cited_count": int, "label": str,
+        },
+        "citations": {
+            "id": int, "document_id": int, "line": int, "column": int, "raw": str, "kind": str, "authors": str,
+            "year": str, "entry_id": int, "number": int, "status": str, "candidates": str,
+            "suggestion_entry_id": int, "marker": str,
+        },
+        "findings": {
+            "id": int, "run_id": int, "document_id": int, "rule": str, "severity": str, "line": int,
+            "column": int, "message": str, "suggestion": str, "entry_id": int, "citation_id": int,
+            "fingerprint": str, "subject": str, "suppressed": int, "path": str,
+        },
+        "links": {
+            "url": str, "outcome": str, "http_status": int, "final_url": str, "title": str, "published": str,
+            "checked_at": str, "error": str, "consecutive_failures": int, "first_failed_at": str,
+            "archive_url": str, "content_type": str, "elapsed_ms": int,
+        },
+        "link_checks": {
+            "id": int, "url": str, "run_id": int, "outcome": str, "http_status": int, "final_url": str,
+            "title": str, "published": str, "checked_at": str, "error": str, "elapsed_ms": int,
+            "raw_outcome": str,
+        },
+        "entry_links": {"id": int, "entry_id": int, "url": str},
+    }, indexes=(("documents", ("run_id",)), ("entries", ("document_id",)), ("citations", ("document_id",)),
+                ("findings", ("run_id",)), ("findings", ("document_id",)), ("link_checks", ("url",)),
+                ("entry_links", ("entry_id",)))),
+    # Notes-and-bibliography: a note's entry points at the listed work it cites.
+    Migration("0002-note-sources", columns={"entries": {"source_entry_id": int}}),
+    # Files audited together as one manuscript.
+    Migration("0003-manuscripts", tables={"manuscripts": {"id": int, "run_id": int, "name": str}},
+              columns={"documents": {"manuscript_id": int}}, indexes=(("manuscripts", ("run_id",)),)),
+    # Lines whose mojibake was repaired when the document was read.
+    Migration("0004-repaired-lines", columns={"documents": {"repaired_lines": str}}),
+    # Link history: the URL fetched after --remap (the cache key), every title candidate, the day of
+    # the last counted failure and the explanation (added while storing links before migrations).
+    Migration("0005-link-history", columns={"links": {"fetched_url": str, "titles": str,
+                                                      "last_failure_at": str, "detail": str}}),
+    # Where a line is in the original file (page, footnote, paragraph, bib line) for structured formats.
+    Migration("0006-locators", columns={"entries": {"locator": str}, "citations": {"locator": str},
+                                        "findings": {"locator": str}}),
+)
+MIGRATIONS_TABLE = "schema_migrations"
+PRIMARY_KEYS = {"links": "url", MIGRATIONS_TABLE: "name"}
+
+
+def _schema() -> dict[str, dict[str, type]]:
+    """Every table and column the migrations declare, in order."""
+    schema: dict[str, dict[str, type]] = {}
+    for m in MIGRATIONS:
+        for table, columns in m.tables.items():
+            schema.setdefault(table, {}).update(columns)
+        for table, columns in m.columns.items():
+            schema[table].update(columns)
+    return schema
+
+
+SCHEMA = _schema()
 
 
 # PRAGMA application_id of an audit database ("CITA"); files of the previous release have 0 and our tables.
 APPLICATION_ID = 0x43495441
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = len(MIGRATIONS)
 # How long a run waits for another run that is writing the same database before giving up.
 BUSY_TIMEOUT = 120.0
 
@@ -119,7 +164,7 @@ def _check_ours(db: sqlite_utils.Database, p: Path) -> None:
     if app_id != 0:
         raise StoreError(f"{p}: not an audit database (it belongs to another application, "
                          f"application_id {app_id}); it was left unchanged")
-    ours = tables <= set(SCHEMA) and "runs" in tables and "started_at" in {c.name for c in db.table("runs").columns}
+    ours = tables <= set(SCHEMA) | {MIGRATIONS_TABLE} and "runs" in tables and "started_at" in {c.name for c in db.table("runs").columns}
     if tables and not ours:
         raise StoreError(f"{p}: not an audit database (it holds other tables: "
                          f"{', '.join(sorted(tables)[:5])}); it was left unchanged")
@@ -143,33 +188,49 @@ def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         db.conn.execute("COMMIT")
 
 
+def applied_migrations(db: sqlite_utils.Database) -> set[str]:
+    if MIGRATIONS_TABLE not in db.table_names():
+        return set()
+    return {r[0] for r in db.execute(f"select name from {MIGRATIONS_TABLE}")}
+
+
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create missing tables, add columns that newer versions introduced; never drop anything."""
+    """Apply the migrations this database lacks, in order, each recorded; never drop anything."""
+    wanted = [m.name for m in MIGRATIONS]
     if (db.execute("pragma application_id").fetchone()[0] == APPLICATION_ID
-            and db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION and _schema_complete(db)):
+            and applied_migrations(db) >= set(wanted)):
         return  # nothing to change: no write lock needed
     with immediate(db):
-        for name, columns in SCHEMA.items():
-            table = db.table(name)
-            pk = PRIMARY_KEYS.get(name, "id")
-            if not table.exists():
-                table.create(columns, pk=pk)
-            else:
-                have = {c.name for c in table.columns}
-                for column, kind in columns.items():
-                    if column not in have:
-                        table.add_column(column, kind)
-        for name, cols in INDEXES:
-            db.table(name).create_index(cols, if_not_exists=True)
+        if MIGRATIONS_TABLE not in db.table_names():
+            db.table(MIGRATIONS_TABLE).create({"name": str, "applied_at": str}, pk="name")
+        done = applied_migrations(db)  # again, under the lock: another run may have just migrated
+        for m in MIGRATIONS:
+            if m.name not in done:
+                _apply(db, m)
+                db.table(MIGRATIONS_TABLE).insert({"name": m.name, "applied_at": now_iso()})
         db.execute(f"pragma application_id = {APPLICATION_ID}")
         db.execute(f"pragma user_version = {SCHEMA_VERSION}")
 
 
-def _schema_complete(db: sqlite_utils.Database) -> bool:
-    tables = set(db.table_names())
-    if not set(SCHEMA) <= tables:
-        return False
-    return all(set(columns) <= {c.name for c in db.table(name).columns} for name, columns in SCHEMA.items())
+def _apply(db: sqlite_utils.Database, m: Migration) -> None:
+    for name, columns in m.tables.items():
+        table = db.table(name)
+        if not table.exists():
+            table.create(columns, pk=PRIMARY_KEYS.get(name, "id"))
+        else:  # made before migrations were recorded: add what it lacks
+            _add_columns(db, name, columns)
+    for name, columns in m.columns.items():
+        _add_columns(db, name, columns)
+    for name, cols in m.indexes:
+        db.table(name).create_index(list(cols), if_not_exists=True)
+
+
+def _add_columns(db: sqlite_utils.Database, name: str, columns: dict[str, type]) -> None:
+    table = db.table(name)
+    have = {c.name for c in table.columns}
+    for column, kind in columns.items():
+        if column not in have:
+            table.add_column(column, kind)
 
 
 def fingerprint(rule: str, path: str, subject: str) -> str:
@@ -197,15 +258,71 @@ class SavedIds:
 
 
 def save_run(db: sqlite_utils.Database, started_at: str, finished_at: str, version: str, command: str,
-             results: list[DocumentResult], settings: dict[str, Any] | None = None) -> SavedIds:
-    """Write a whole run in one transaction and return the ids given to what was stored."""
+             results: list[DocumentResult], settings: dict[str, Any] | None = None,
+             links: LinkRun | None = None, checked_at: dt.datetime | None = None) -> SavedIds:
+    """Write a whole run in one transaction, with the link records of its `--check-links` (checked at
+    `checked_at`), and return the ids given to what was stored."""
     try:
         with immediate(db):
-            return _save(db, started_at, finished_at, version, command, results, settings or {})
+            ids = _save(db, started_at, finished_at, version, command, results, settings or {})
+            if links is not None:
+                save_links(db, links, ids.run_id, checked_at or dt.datetime.now(dt.UTC))
+            return ids
     except sqlite3.OperationalError as exc:
         raise _store_error("the audit database", exc) from None
     except sqlite3.Error as exc:
         raise StoreError(f"cannot write the audit database: {exc}") from None
+
+
+def save_link_run(db: sqlite_utils.Database, links: LinkRun, now: dt.datetime,
+                  settings: dict[str, Any]) -> list[tuple[str, str | None, str]]:
+    """Store the checks of `auditor links` as a run of their own ("links"), never attributed to the next
+    audit, in one transaction; return (url, old outcome, new outcome) per URL checked."""
+    from auditor import __version__
+
+    try:
+        with immediate(db):
+            run_id = _pk(db.table("runs").insert({
+                "started_at": iso(now), "finished_at": now_iso(), "tool_version": __version__,
+                "command": "links", "paths": "[]", "status": "links", "documents_count": 0,
+                "findings_count": 0, "settings": json.dumps(settings),
+            }).last_pk)
+            return save_links(db, links, run_id, now, scheduled=True)
+    except sqlite3.OperationalError as exc:
+        raise _store_error("the audit database", exc) from None
+
+
+def save_links(db: sqlite_utils.Database, links: LinkRun, run_id: int | None, now: dt.datetime,
+               scheduled: bool = False) -> list[tuple[str, str | None, str]]:
+    """Update links (the latest state, with the failure history) and add to link_checks (every check);
+    inside the caller's transaction. A record's outcome and detail become the stored ones."""
+    from auditor.linkcheck.history import next_history
+
+    changes: list[tuple[str, str | None, str]] = []
+    table = db.table("links")
+    for rec in links.to_store():
+        old = next(db.query("select * from links where url = ?", [rec.url]), None)
+        h = next_history(rec, old, now, scheduled)
+        rec.outcome, rec.detail = h.outcome, h.detail
+        row: dict[str, Any] = {
+            "url": rec.url, "outcome": rec.outcome, "http_status": rec.http_status, "final_url": rec.final_url,
+            "title": rec.title, "published": rec.published.iso() if rec.published else None,
+            "checked_at": iso(now), "error": rec.error, "consecutive_failures": h.consecutive_failures,
+            "first_failed_at": h.first_failed_at,
+            "archive_url": rec.archive_url or (old["archive_url"] if old else None),
+            "content_type": rec.content_type, "elapsed_ms": rec.elapsed_ms, "fetched_url": rec.fetched_url,
+            "titles": json.dumps(list(rec.titles), ensure_ascii=False),
+            "last_failure_at": h.last_failure_at, "detail": rec.detail,
+        }
+        table.upsert(row, pk="url")
+        db.table("link_checks").insert({
+            "url": rec.url, "run_id": run_id, "outcome": rec.outcome, "http_status": rec.http_status,
+            "final_url": rec.final_url, "title": rec.title, "published": row["published"],
+            "checked_at": iso(now), "error": rec.error, "elapsed_ms": rec.elapsed_ms,
+            "raw_outcome": rec.raw_outcome,
+        })
+        changes.append((rec.url, old["outcome"] if old else None, rec.outcome))
+    return changes
 
 
 def _pk(value: Any) -> int:
@@ -339,3 +456,115 @@ def previous_run_id(db: sqlite_utils.Database, run_id: int) -> int | None:
         if names & other:
             return int(row["id"])
     return None
+
+
+# --- Read queries used by the outputs, the report and the link checker ---------------------------------
+
+def run_row(db: sqlite_utils.Database, run_id: int) -> dict[str, Any] | None:
+    return next(db.query("select * from runs where id = ?", [run_id]), None)
+
+
+def run_documents(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
+    return list(db.query("select * from documents where run_id = ? order by id", [run_id]))
+
+
+def run_manuscripts(db: sqlite_utils.Database, run_id: int) -> dict[int, str]:
+    return {r["id"]: r["name"] for r in db.query("select id, name from manuscripts where run_id = ?", [run_id])}
+
+
+def document_findings(db: sqlite_utils.Database, document_id: int, by_column: bool = True) -> list[dict[str, Any]]:
+    """A document's findings in the order they are shown: by line, column (unless not by_column), rule."""
+    column = "coalesce(\"column\", 0), " if by_column else ""
+    return list(db.query(f"select * from findings where document_id = ? order by coalesce(line, 0), {column}rule",
+                         [document_id]))
+
+
+def document_entries(db: sqlite_utils.Database, document_id: int) -> list[dict[str, Any]]:
+    return list(db.query("select * from entries where document_id = ? order by line", [document_id]))
+
+
+def document_citations(db: sqlite_utils.Database, document_id: int) -> list[dict[str, Any]]:
+    return list(db.query("select * from citations where document_id = ? order by line, \"column\"",
+                         [document_id]))
+
+
+def unsuppressed_findings(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
+    """The run's findings that count, with the name of their document (for comparing runs)."""
+    return list(db.query("select f.*, d.name as doc_name from findings f join documents d on d.id = f.document_id "
+                         "where f.run_id = ? and f.suppressed = 0", [run_id]))
+
+
+def document_names(db: sqlite_utils.Database, run_id: int) -> set[str]:
+    return {r["name"] for r in db.query("select name from documents where run_id = ?", [run_id])}
+
+
+def link_rows(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
+    """The latest state of every URL ever checked, by URL."""
+    return {r["url"]: r for r in db.query("select * from links")}
+
+
+def link_outcomes(db: sqlite_utils.Database) -> dict[str, str]:
+    return {r["url"]: r["outcome"] for r in db.query("select url, outcome from links")}
+
+
+def outcome_history(db: sqlite_utils.Database) -> list[tuple[str, dict[str, int]]]:
+    """Per day of checking, how many URLs had each outcome."""
+    days: dict[str, dict[str, int]] = {}
+    for r in db.query("select substr(checked_at, 1, 10) as day, outcome, count(*) as n from link_checks "
+                      "group by day, outcome order by day"):
+        days.setdefault(r["day"], {})[r["outcome"]] = r["n"]
+    return sorted(days.items())
+
+
+def document_urls(db: sqlite_utils.Database, document_id: int) -> list[str]:
+    """The URLs the entries of a document cite."""
+    return [r["url"] for r in db.query(
+        "select l.url from entry_links l join entries e on e.id = l.entry_id where e.document_id = ?",
+        [document_id])]
+
+
+def manuscript_entries(db: sqlite_utils.Database, run_id: int) -> dict[int, int]:
+    """For the entries of files audited as one manuscript: entry id → document id."""
+    rows = db.query("select e.id, e.document_id from entries e join documents d on d.id = e.document_id "
+                    "where d.run_id = ? and d.manuscript_id is not null", [run_id])
+    return {r["id"]: r["document_id"] for r in rows}
+
+
+def cited_urls(db: sqlite_utils.Database) -> list[str]:
+    """Every URL any stored entry cites."""
+    return [r["url"] for r in db.query("select distinct url from entry_links")]
+
+
+def run_exists(db: sqlite_utils.Database, run_id: int) -> bool:
+    return db.execute("select 1 from runs where id = ?", [run_id]).fetchone() is not None
+
+
+@dataclass
+class ReportData:
+    """What the report reads from the database beyond its rows (see read_report_data)."""
+
+    # document id → (rule, severity) → findings not suppressed
+    by_document: dict[int, Counter[tuple[str, str]]] = field(default_factory=dict)
+    # entry id → the citations that resolve to it: (document id, line, locator), in order
+    citing: dict[int, list[tuple[int, int, str | None]]] = field(default_factory=dict)
+    # entry id → its document, for the files of a run audited as one manuscript
+    manuscript_entries: dict[int, int] = field(default_factory=dict)
+
+
+def report_data(db: sqlite_utils.Database, run_id: int) -> ReportData:
+    """What the HTML report reads of one run beyond its rows: findings per document and rule, the
+    citing lines of each entry, the files of manuscripts."""
+    data = ReportData()
+    for r in db.query("select f.document_id, f.rule, f.severity, count(*) as n from findings f "
+                      "where f.run_id = ? and f.suppressed = 0 group by f.document_id, f.rule, f.severity",
+                      [run_id]):
+        data.by_document.setdefault(r["document_id"], Counter())[(r["rule"], r["severity"])] += r["n"]
+    for r in db.query("select c.entry_id, c.document_id, c.line, c.locator from citations c "
+                      "join documents d on d.id = c.document_id "
+                      "where d.run_id = ? and c.entry_id is not null order by c.document_id, c.line, c.\"column\"",
+                      [run_id]):
+        data.citing.setdefault(r["entry_id"], []).append((r["document_id"], r["line"], r["locator"]))
+    for r in db.query("select e.id, e.document_id from entries e join documents d on d.id = e.document_id "
+                      "where d.run_id = ? and d.manuscript_id is not null", [run_id]):
+        data.manuscript_entries[r["id"]] = r["document_id"]
+    return data

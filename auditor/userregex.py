@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
 import re2
 
@@ -30,7 +31,7 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v", "a": "\a", "b
 
 
 @functools.lru_cache(maxsize=256)
-def _compile(pattern: str) -> object:
+def _compile(pattern: str) -> Any:  # an RE2 program (google-re2 has no type hints)
     return re2.compile(pattern, options=_OPTIONS)
 
 
@@ -91,7 +92,7 @@ def check_remap(pattern: str, replacement: str, where: str) -> None:
 
 def search(pattern: str, text: str) -> bool:
     """Whether the (already validated) pattern occurs in text."""
-    return _compile(pattern).search(text) is not None  # type: ignore[attr-defined]
+    return _compile(pattern).search(text) is not None
 
 
 @functools.lru_cache(maxsize=256)
@@ -103,7 +104,7 @@ def substitute(pattern: str, replacement: str, text: str) -> str:
     """re.sub(pattern, replacement, text) in linear time."""
     pieces = _template(pattern, replacement)
 
-    def expand(match) -> str:  # type: ignore[no-untyped-def]
+    def expand(match) -> str:
         return "".join(p if isinstance(p, str) else (match.group(p) or "") for p in pieces)
 
-    return _compile(pattern).sub(expand, text)  # type: ignore[attr-defined,no-any-return]
+    return _compile(pattern).sub(expand, text)

@@ -144,8 +144,10 @@ class LinkServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    handler: type[BaseHTTPRequestHandler] = Handler
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, delay: float = 0.0) -> None:
-        super().__init__((host, port), Handler)
+        super().__init__((host, port), self.handler)
         self.delay = delay
         self.hits: list[tuple[str, str]] = []
         self.limited: set[str] = set()
@@ -167,3 +169,44 @@ class LinkServer(ThreadingHTTPServer):
 
 def url_quote(url: str) -> str:
     return quote(url, safe="")
+
+
+class KeepAliveHandler(BaseHTTPRequestHandler):
+    """A server that keeps the connection open although the request says `Connection: close` (many do),
+    or (mode "drop") closes it after answering without saying so."""
+
+    protocol_version = "HTTP/1.1"
+    server: KeepAliveServer
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def parse_request(self) -> bool:
+        ok = super().parse_request()
+        self.close_connection = False  # ignore the client's `Connection: close`
+        return ok
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def do_GET(self) -> None:
+        self.server.hits.append((self.command, self.path))
+        body = page(" ".join(s for s in self.path.split("/") if s).replace("-", " ").title() or "Beranda")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()  # no `Connection: close`: the connection stays open for another request
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        self.wfile.flush()
+        if self.server.mode == "drop":
+            # Close the connection at once after answering, as a busy server or a proxy does.
+            self.close_connection = True
+
+
+class KeepAliveServer(LinkServer):
+    handler = KeepAliveHandler
+
+    def __init__(self, mode: str = "keep", host: str = "127.0.0.1") -> None:
+        super().__init__(host)
+        self.mode = mode

@@ -303,3 +303,53 @@ def test_rule_command_explains_one_rule_and_suggests_a_near_name() -> None:
     assert data["severity"] == "warning" and data["message"].startswith("depends on the case")
     wrong = invoke("rule", "uncited")
     assert wrong.exit_code == 2 and "did you mean uncited-entry?" in wrong.output
+
+
+@pytest.mark.parametrize("flags", [["--archive"], ["--allow-private"], ["--remap", "a", "b"], ["--timeout", "3"],
+                                   ["--per-host", "1", "--deadline", "5"]])
+def test_link_options_without_check_links_are_a_usage_error(tmp_path: Path, flags: list[str]) -> None:
+    """Issue 12: options that only matter when links are fetched are refused without --check-links (exit 2)."""
+    doc = tmp_path / "paper.md"
+    doc.write_text("Teks.\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["audit", str(doc), "--db", str(tmp_path / "a.db"), "--no-html", *flags])
+    assert res.exit_code == 2 and "--check-links" in res.output, res.output
+    assert not (tmp_path / "a.db").exists()
+
+
+def test_link_numbers_on_the_command_line_override_the_configuration(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """--timeout, --deadline, --per-host and --concurrency win over [tool.auditor.links] on audit and links."""
+    from auditor.linkcheck import engine
+    from auditor.linkcheck.records import LinkRecord, Outcome
+
+    seen: list[tuple[float, float, int, int]] = []
+
+    def fake(tasks, policy, limits, progress=None):  # type: ignore[no-untyped-def]
+        seen.append((policy.timeout, policy.deadline, limits.per_host, limits.concurrency))
+        return {t.key: LinkRecord(t.key, Outcome.SKIPPED, "not fetched in this test") for t in tasks}
+
+    monkeypatch.setattr(engine, "check_urls", fake)
+    monkeypatch.setattr("auditor.linkcheck.check_urls", fake)
+    (tmp_path / "auditor.toml").write_text("[tool.auditor.links]\ntimeout = 9\nper-host = 3\n", encoding="utf-8")
+    doc = tmp_path / "paper.md"
+    doc.write_text("Teks (Kompas 2022).\n\n## Daftar Pustaka\n\n- Kompas. 2022. *Berita*. "
+                   "<https://www.kompas.com/a/b>.\n", encoding="utf-8")
+    db = str(tmp_path / "a.db")
+    args = ["--timeout", "2.5", "--deadline", "7", "--per-host", "1", "--concurrency", "4"]
+    CliRunner().invoke(cli, ["audit", str(doc), "--db", db, "--no-html", "--check-links", *args])
+    CliRunner().invoke(cli, ["audit", str(doc), "--db", db, "--no-html", "--check-links"])
+    CliRunner().invoke(cli, ["links", "--db", db, "--older-than", "0s", *args])
+    assert seen == [(2.5, 7.0, 1, 4), (9.0, 30.0, 3, 32), (2.5, 7.0, 1, 4)]
+
+
+def test_a_host_without_a_public_suffix_is_malformed_whatever_remap_does(tmp_path: Path) -> None:
+    """Issue 12: `www.setneg.go` is skipped as malformed even when --remap turns it into a fetchable URL."""
+    from auditor.config import Settings
+    from auditor.linkcheck import verify_urls
+
+    cited = "https://www.setneg.go/berita"
+    run = verify_urls([cited], Settings(), None, remap=[(r"^https://www\.setneg\.go", "https://www.setneg.go.id")],
+                      show_progress=False)
+    rec = run.records[cited]
+    assert rec.outcome == "skipped" and rec.detail.startswith("malformed:") and "setneg.go" in rec.detail
+    assert run.checked == 0

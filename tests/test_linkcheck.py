@@ -191,8 +191,8 @@ def test_user_agent_names_the_tool(server: LinkServer) -> None:
 def test_remap_fetches_the_new_url_and_keeps_the_cited_one(server: LinkServer) -> None:
     """--remap rewrites the URL fetched; the result stays filed under the cited URL."""
     settings = Settings()
-    cited = "https://example.invalid/ok/kebijakan"
-    run = verify_urls([cited], settings, None, allow_private=True, remap=[(r"^https://example\.invalid", server.base)],
+    cited = "https://example.org/ok/kebijakan"
+    run = verify_urls([cited], settings, None, allow_private=True, remap=[(r"^https://example\.org", server.base)],
                       show_progress=False)
     assert run.records[cited].outcome == "ok"
     assert run.records[cited].fetched_url == server.base + "/ok/kebijakan"
@@ -200,14 +200,14 @@ def test_remap_fetches_the_new_url_and_keeps_the_cited_one(server: LinkServer) -
 
 def test_cache_reuses_successes_but_never_failures(server: LinkServer, tmp_path: Path) -> None:
     """A fresh ok result is reused; a failure is checked again."""
-    from auditor.linkcheck import store_records
+    from auditor.store import save_links
 
     db = open_db(tmp_path / "a.db")
     settings = Settings()
     good, bad = server.base + "/ok/cached", server.base + "/gone404/cached"
     now = dt.datetime.now(dt.UTC)
     first = verify_urls([good, bad], settings, db, allow_private=True, now=now, show_progress=False)
-    store_records(db, first, None, now)
+    save_links(db, first, None, now)
     server.hits.clear()
     second = verify_urls([good, bad], settings, db, allow_private=True, now=now + dt.timedelta(hours=1),
                          show_progress=False)
@@ -295,3 +295,71 @@ def test_links_command_exits_1_when_a_link_died(server: LinkServer, tmp_path: Pa
     assert "died: " + url in result.output
     again = CliRunner().invoke(cli, ["links", "--db", str(db_path), "--allow-private", "--older-than", "0s"])
     assert again.exit_code == 0
+
+
+@pytest.mark.parametrize("mode", ["keep", "drop"])
+def test_a_check_never_fails_because_of_an_earlier_checks_connection(mode: str) -> None:
+    """Issue 12: a server that keeps the connection open although the request says `Connection: close`
+    (or closes it at an odd moment) must not make a later check on the same host fail: four pages on
+    one host, checked one after the other in one worker and also directly, all come back ok."""
+    from linkserver import KeepAliveServer
+
+    host = KeepAliveServer(mode).start()
+    try:
+        urls = [f"{host.base}/ok/halaman-{i}" for i in range(4)]
+        results = check_all([Task(u, u) for u in urls], Policy(allow_private=True, timeout=2, deadline=4),
+                            per_host=1, concurrency=1)
+        assert {u: (f.status, f.error) for u, f in results.items()} == {u: (200, None) for u in urls}
+        for u in urls:
+            assert outcome(u) == ("ok", "HTTP 200")
+        assert len(host.hits) == 8
+    finally:
+        host.stop()
+
+
+def test_network_errors_are_classified_by_type_not_by_wording() -> None:
+    """Error kinds come from the exception types in the chain that requests and urllib3 build."""
+    import errno
+    import socket
+
+    import requests
+    from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError, ReadTimeoutError
+
+    from auditor.linkcheck.client import PrivateAddressError, error_kind_of
+    from auditor.linkcheck.records import ErrorKind
+
+    def wrapped(inner: Exception) -> Exception:
+        try:
+            try:
+                raise inner
+            except Exception as e:
+                raise requests.exceptions.ConnectionError(MaxRetryError(None, "/", e)) from None  # type: ignore[arg-type]
+        except Exception as outer:
+            return outer
+
+    def new_conn(cause: OSError) -> NewConnectionError:
+        try:
+            raise NewConnectionError(None, "Failed to establish a new connection") from cause  # type: ignore[arg-type]
+        except NewConnectionError as e:
+            return e
+
+    assert error_kind_of(wrapped(new_conn(ConnectionRefusedError(errno.ECONNREFUSED, "x"))))[0] == ErrorKind.REFUSED
+    assert error_kind_of(wrapped(new_conn(OSError(errno.ENETUNREACH, "x"))))[0] == ErrorKind.CONNECTION
+    dns = NameResolutionError("h", None, socket.gaierror(-2, "x"))  # type: ignore[arg-type]
+    assert error_kind_of(wrapped(dns))[0] == ErrorKind.DNS
+    assert error_kind_of(ReadTimeoutError(None, "/", "read timed out"))[0] == ErrorKind.TIMEOUT  # type: ignore[arg-type]
+    assert error_kind_of(wrapped(PrivateAddressError("10.0.0.1")))[0] == ErrorKind.PRIVATE
+    # The words of a message decide nothing.
+    assert error_kind_of(RuntimeError("Connection refused; SSL; getaddrinfo"))[0] == ErrorKind.CONNECTION
+
+
+def test_the_deadline_covers_every_attempt_at_a_url(server: LinkServer) -> None:
+    """Issue 12: the deadline is per URL, retries and their waits included: a server failing with 503 gets
+    no retry that could not finish within it."""
+    server.hits.clear()
+    start = time.monotonic()
+    results = check_all([Task(server.base + "/error503", "k")], Policy(allow_private=True, deadline=1.2),
+                        retries=5, backoff=0.5)
+    assert results["k"].status == 503
+    assert sum(1 for _, p in server.hits if p == "/error503") == 2  # at 0 s and 0.5 s; the next wait ends past 1.2 s
+    assert time.monotonic() - start < 1.2

@@ -232,7 +232,7 @@ def test_links_checks_are_their_own_run(tmp_path: Path, monkeypatch: pytest.Monk
     from auditor.cli import cli
     from auditor.config import Settings
 
-    monkeypatch.setattr(linkcheck, "_fetch_and_read", _fetcher(None))
+    monkeypatch.setattr(linkcheck.engine, "fetch_and_read", _fetcher(None))
     db = _db_with_links(tmp_path)
     now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
     assert linkcheck.recheck_links(db, Settings(), older_than="7d", fmt="text", archive=False,
@@ -267,7 +267,7 @@ def test_future_checks_are_rechecked_by_links(tmp_path: Path, monkeypatch: pytes
     from auditor import linkcheck
     from auditor.config import Settings
 
-    monkeypatch.setattr(linkcheck, "_fetch_and_read", _fetcher(None))
+    monkeypatch.setattr(linkcheck.engine, "fetch_and_read", _fetcher(None))
     db = _db_with_links(tmp_path, checked_at="2099-01-01T00:00:00Z")
     now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
     linkcheck.recheck_links(db, Settings(), older_than="7d", fmt="text", archive=False, allow_private=False,
@@ -283,7 +283,7 @@ def test_network_down_marks_nothing_dead(tmp_path: Path, monkeypatch: pytest.Mon
     from auditor import linkcheck
     from auditor.config import Settings
 
-    monkeypatch.setattr(linkcheck, "_fetch_and_read", _fetcher("dns"))
+    monkeypatch.setattr(linkcheck.engine, "fetch_and_read", _fetcher("dns"))
     db = _db_with_links(tmp_path)
     now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
     for _ in range(3):  # three failing checks would make a link dead

@@ -260,3 +260,33 @@ def test_an_exact_duplicate_is_one_finding_not_an_ambiguity_at_every_citation() 
     ctx = AuditContext(parse_document(document_from_bytes("d.md", text.encode(), "md")), TODAY)
     rules = [f.rule for f in run_checks(ctx, {"ambiguous-citation", "duplicate-entry"}, {})]
     assert rules == ["duplicate-entry"]
+
+
+def test_link_rules_are_ordinary_detectors_over_the_link_records() -> None:
+    """Issue 12: the link rules read AuditContext.links like any rule reads the document: one path for
+    selection, severity and order; nothing without records."""
+    from auditor.checks import RULES, AuditContext, run_checks
+    from auditor.config import Settings
+    from auditor.linkcheck.records import LinkRecord, Outcome
+    from auditor.model import PartialDate, Severity
+
+    text = ("Teks (Kompas 2022; Hilang 2023; Lama 2020).\n\n## Daftar Pustaka\n\n"
+            "- Kompas. 2022. *Kerja Sama Militer Kedua Negara*. <https://www.kompas.com/a/kerja-sama>.\n"
+            "- Hilang. 2023. *Halaman Hilang*. <https://www.hilang.org/x/y>.\n"
+            "- Lama. 2020. *Artikel Lama*. <https://www.lama.org/p/artikel-lama>.\n")
+    parsed, offline = audit_text(text)
+    links = {
+        "https://www.kompas.com/a/kerja-sama": LinkRecord("https://www.kompas.com/a/kerja-sama", Outcome.OK, "HTTP 200",
+                                                          titles=("Harga Beras Naik Lagi Hari Ini",)),
+        "https://www.hilang.org/x/y": LinkRecord("https://www.hilang.org/x/y", Outcome.DEAD, "HTTP 404"),
+        "https://www.lama.org/p/artikel-lama": LinkRecord("https://www.lama.org/p/artikel-lama", Outcome.OK, "HTTP 200",
+                                                          published=PartialDate(2024, 6, 20)),
+    }
+    link_rules = {n for n, r in RULES.items() if r.online}
+    assert not [f for f in offline if f.rule in link_rules]
+    ctx = AuditContext(parsed, dt.date(2026, 11, 22), links=links)
+    found = run_checks(ctx, Settings().enabled_rules() & link_rules, {"dead-link": Severity.WARNING})
+    assert [(f.rule, f.line, f.severity) for f in found] == [
+        ("title-mismatch", 5, Severity.WARNING), ("dead-link", 6, Severity.WARNING),
+        ("source-date-mismatch", 7, Severity.WARNING)]
+    assert run_checks(ctx, {"soft-404"}) == []

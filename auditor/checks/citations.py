@@ -173,7 +173,7 @@ def citation_not_first_author(ctx: AuditContext) -> Iterator[Hit]:
 def _linked_urls(ctx: AuditContext) -> set[str]:
     """The URLs the text links to outside the reference lists, normalised (computed once per document)."""
     if "linked_urls" in ctx.cache:
-        return ctx.cache["linked_urls"]  # type: ignore[no-any-return]
+        return ctx.cache["linked_urls"]
     doc = ctx.parsed.document
     inside: set[int] = set()
     for s in ctx.parsed.sections:

@@ -228,7 +228,7 @@ def _access_expected(ctx: AuditContext) -> Callable[[Entry], bool]:
     Available:", other web entries of the document carry one, the page is undated, or the list is an
     Indonesian academic one ("Daftar Pustaka", "Referensi"), whose style requires "Diakses …"."""
     if "access_expected" in ctx.cache:
-        return ctx.cache["access_expected"]  # type: ignore[no-any-return]
+        return ctx.cache["access_expected"]
     web = [e for e in references(ctx) if source_type(e) == "web"]
     practice = bool(web) and sum(e.accessed is not None for e in web) * 2 >= len(web)
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.model import Citation, Entry, Finding, ParsedDocument, Severity
+
+if TYPE_CHECKING:
+    from auditor.linkcheck.records import LinkRecord
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,8 @@ class AuditContext:
     # (see auditor.manuscript). Rules about the whole work (is an entry cited? is the text sourced?)
     # judge `whole`; the others look at their own file.
     manuscript: ParsedDocument | None = None
+    # The link checker's records by cited URL (`--check-links`); None when the links were not checked.
+    links: Mapping[str, LinkRecord] | None = None
 
     @property
     def whole(self) -> ParsedDocument:
@@ -79,7 +84,11 @@ class Rule:
     fix: str
     detect: Detector
     example: str = ""
-    online: bool = False  # reported by the link checker, not by an offline detector
+
+    @property
+    def online(self) -> bool:
+        """Whether the rule reads the link checker's records (it reports nothing without --check-links)."""
+        return self.family == "links"
 
     def finding(self, hit: Hit, severity: Severity | None = None) -> Finding:
         params = {k: _short(v) for k, v in hit.params.items()}
@@ -128,13 +137,6 @@ def rule(name: str, *, severity: Severity, family: str, description: str, messag
     return register
 
 
-def online_rule(name: str, *, severity: Severity, description: str, message: str, fix: str = "",
-                example: str = "") -> None:
-    """Register a rule whose findings the link checker produces."""
-    RULES[name] = Rule(name, severity, "links", description, message, fix, lambda ctx: iter(()), example,
-                       online=True)
-
-
 # The rule families that judge a bibliography database (a .bib or CSL file, see documents.BIB_FORMATS):
 # the entries themselves and their URLs; not the order of its entries. Within a paper's manuscript the
 # citations family too: an entry no citation uses is reported (as info: see checks.citations).
@@ -150,7 +152,7 @@ def run_checks(ctx: AuditContext, enabled: set[str] | None = None,
     database = ctx.database
     families = DATABASE_FAMILIES if ctx.manuscript is None else DATABASE_IN_MANUSCRIPT_FAMILIES
     for name, r in RULES.items():
-        if r.online or (enabled is not None and name not in enabled):
+        if enabled is not None and name not in enabled:
             continue
         if database and (r.family not in families or name in NOT_FOR_DATABASES):
             continue  # a bibliography database has entries to judge, but no text and no order

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from auditor.checks.registry import AuditContext, Hit, rule
-from auditor.model import Citation, Severity
+from auditor.model import Citation, Severity, year_number
 from auditor.parsing.dates import find_dates
 
 QUOTE = re.compile(r"“([^”]{3,600})”|(?<![\w])\"([^\"\n]{3,600}?)\"(?![\w])|‘([^’]{3,400})’")
@@ -29,8 +29,8 @@ HYPOTHETICAL = re.compile(r"\b(?:could|would|might|may|can|should|must|bisa|dapa
 
 
 def _cited_year(ctx: AuditContext, c: Citation) -> int | None:
-    if c.year and c.year[:4].isdigit():
-        return int(c.year[:4])
+    if year_number(c.year) is not None:
+        return year_number(c.year)
     entry = ctx.entry(c.entry_index)
     if entry is not None and entry.refers_to is not None:
         entry = ctx.entry(entry.refers_to)

@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 from auditor.linkcheck.client import Fetch, front_page_of
+from auditor.linkcheck.records import ErrorKind, Outcome
 from auditor.model import PartialDate
 from auditor.parsing.dates import find_dates
 
@@ -132,7 +133,7 @@ def page_info(body: bytes, content_type: str | None) -> PageInfo:
     titles = [t for t in titles if t]
     published = None
     for value in parser.dates:
-        published = _iso_date(value)
+        published = iso_date(value)
         if published:
             break
     if published is None:
@@ -150,7 +151,7 @@ def page_info(body: bytes, content_type: str | None) -> PageInfo:
 JSONLD_DEPTH = 32  # real JSON-LD nests a few levels; deeper is not looked into
 
 
-def _jsonld_date(data, depth: int = 0) -> PartialDate | None:  # type: ignore[no-untyped-def]
+def _jsonld_date(data, depth: int = 0) -> PartialDate | None:
     if depth > JSONLD_DEPTH:
         return None
     if isinstance(data, list):
@@ -161,7 +162,7 @@ def _jsonld_date(data, depth: int = 0) -> PartialDate | None:  # type: ignore[no
     elif isinstance(data, dict):
         for key in ("datePublished", "dateCreated", "uploadDate"):
             if isinstance(data.get(key), str):
-                d = _iso_date(data[key])
+                d = iso_date(data[key])
                 if d:
                     return d
         for value in data.values():
@@ -172,7 +173,7 @@ def _jsonld_date(data, depth: int = 0) -> PartialDate | None:  # type: ignore[no
     return None
 
 
-def _iso_date(text: str) -> PartialDate | None:
+def iso_date(text: str) -> PartialDate | None:
     m = re.match(r"\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", text)
     if m and 1500 <= int(m.group(1)) <= 2100:
         month = int(m.group(2)) if m.group(2) else None
@@ -186,7 +187,7 @@ def _iso_date(text: str) -> PartialDate | None:
 
 @dataclass
 class Verdict:
-    outcome: str
+    outcome: Outcome
     detail: str
     final_url: str | None = None
 
@@ -200,51 +201,57 @@ def same_page(a: str, b: str) -> bool:
     return norm(a) == norm(b)
 
 
+# The outcome of a fetch that got no HTTP answer, by its error kind, with the words used when the
+# fetch has none (kinds not listed are errors).
+ERROR_OUTCOMES: dict[ErrorKind, tuple[Outcome, str | None]] = {
+    ErrorKind.PRIVATE: (Outcome.SKIPPED, "private address"),
+    ErrorKind.SCHEME: (Outcome.ERROR, "redirect to a non-web address"),
+    ErrorKind.TIMEOUT: (Outcome.TIMEOUT, "timed out"),
+    ErrorKind.DNS: (Outcome.DEAD, "the host name does not exist"),
+    ErrorKind.REFUSED: (Outcome.DEAD, "the connection was refused"),
+}
+# Kinds whose fixed words replace the fetch's own.
+FIXED_DETAIL = {ErrorKind.DNS, ErrorKind.REFUSED}
+DEAD_STATUS = {404, 410}
+BLOCKED_STATUS = {401, 403, 429, 999}
+BLOCKED_IF_CHALLENGE = {502, 503}  # an overloaded server, unless the page is a bot challenge
+CHALLENGE_STATUS = {401, 403, 429, 502, 503}  # statuses whose body is searched for a challenge
+
+
 def classify(f: Fetch, info: PageInfo | None = None) -> Verdict:
     """The outcome of a fetch, with a short human explanation."""
-    if f.error_kind == "private":
-        return Verdict("skipped", f.error or "private address")
-    if f.error_kind == "scheme":
-        return Verdict("error", f.error or "redirect to a non-web address")
-    if f.error_kind == "timeout":
-        return Verdict("timeout", f.error or "timed out")
-    if f.error_kind == "dns":
-        return Verdict("dead", "the host name does not exist")
-    if f.error_kind == "refused":
-        return Verdict("dead", "the connection was refused")
     if f.error_kind is not None:
-        return Verdict("error", f.error or f.error_kind)
+        outcome, words = ERROR_OUTCOMES.get(f.error_kind, (Outcome.ERROR, None))
+        detail = words if f.error_kind in FIXED_DETAIL else f.error or words or f.error_kind
+        return Verdict(outcome, detail or "")
     status = f.status or 0
     final = f.final_url or f.url
     if f.landed_on_front:
-        return Verdict("soft-404", f"the link now leads to {final}", final)
+        return Verdict(Outcome.SOFT_404, f"the link now leads to {final}", final)
     challenge = f.headers.get("cf-mitigated") == "challenge"
     small_page = info is not None and 0 < len(info.text) < 1500
-    if not challenge and f.body and (status in (401, 403, 429, 502, 503) or small_page):
+    if not challenge and f.body and (status in CHALLENGE_STATUS or small_page):
         challenge = bool(CHALLENGE.search(f.body[:8000].decode("utf-8", "replace")))
-    if status in (404, 410):
-        return Verdict("dead", f"HTTP {status}", final)
-    if status in (401, 403, 429, 999) or (status in (503, 502) and challenge):
-        why = "bot challenge" if challenge else f"HTTP {status}"
-        return Verdict("blocked", why if why.startswith("HTTP") else f"HTTP {status}, {why}", final)
-    if status >= 500:
-        return Verdict("error", f"HTTP {status}", final)
+    if status in DEAD_STATUS:
+        return Verdict(Outcome.DEAD, f"HTTP {status}", final)
+    if status in BLOCKED_STATUS or (status in BLOCKED_IF_CHALLENGE and challenge):
+        return Verdict(Outcome.BLOCKED, f"HTTP {status}, bot challenge" if challenge else f"HTTP {status}", final)
     if status >= 400:
-        return Verdict("error", f"HTTP {status}", final)
+        return Verdict(Outcome.ERROR, f"HTTP {status}", final)
     if 200 <= status < 300:
         if f.hops and front_page_of(f.url, final):
-            return Verdict("soft-404", f"the link now leads to {final}", final)
+            return Verdict(Outcome.SOFT_404, f"the link now leads to {final}", final)
         if info is not None and _looks_missing(info):
-            return Verdict("soft-404", "the page says it was not found", final)
+            return Verdict(Outcome.SOFT_404, "the page says it was not found", final)
         if challenge and status == 200 and info is not None and len(info.text) < 2000:
-            return Verdict("blocked", "bot challenge page", final)
+            return Verdict(Outcome.BLOCKED, "bot challenge page", final)
         permanent = [h for h in f.hops if h.status in (301, 308)]
         if permanent and not same_page(f.url, final):
-            return Verdict("redirected", f"moved permanently to {final}", final)
-        return Verdict("ok", f"HTTP {status}", final)
+            return Verdict(Outcome.REDIRECTED, f"moved permanently to {final}", final)
+        return Verdict(Outcome.OK, f"HTTP {status}", final)
     if 300 <= status < 400:
-        return Verdict("error", f"HTTP {status} without a usable Location", final)
-    return Verdict("error", f"HTTP {status}", final)
+        return Verdict(Outcome.ERROR, f"HTTP {status} without a usable Location", final)
+    return Verdict(Outcome.ERROR, f"HTTP {status}", final)
 
 
 def _looks_missing(info: PageInfo) -> bool:

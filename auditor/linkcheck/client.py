@@ -1,9 +1,9 @@
 """Fetch one URL politely and safely: manual redirects, private-address guard, bounded body, deadline.
 
-It speaks HTTP through urllib3 (the engine under requests) because the checks need what a session
-hides: the socket of each connection, to test the address actually connected to and to cut a check
-at its deadline, at half the CPU per request. No network exception escapes: every failure becomes a
-Fetch with an error kind.
+HTTP goes through a `requests.Session` (one per worker thread) whose adapter (`GuardedAdapter`) builds
+urllib3 pools of guarded connections: the checks need what a plain session hides, the socket of each
+connection, to test the address actually connected to and to cut a check at its deadline. No network
+exception escapes: every failure becomes a Fetch with an error kind, found by exception type.
 
 The private-address guard runs on every hop of a redirect chain, in three places: a literal IP in
 the URL is refused before any connection; a host name is resolved by the guard itself and *every*
@@ -11,25 +11,35 @@ address it resolves to is checked before connecting (the socket then connects to
 addresses, not to a second lookup); and the peer of the connected socket is checked once more. So a
 private host gives the same `private` result whether its port is open or closed (no port-scan
 oracle), and no byte is sent to it.
+
+A connection serves one request: every request says `Connection: close`, the sockets of a check are
+closed when it ends, and the pools never keep a connection for the next check.
 """
 
 from __future__ import annotations
 
+import http.client
+import http.cookiejar
 import ipaddress
 import socket
+import ssl
 import threading
 import time
 import zlib
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import requests
 import urllib3
+from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util.connection import allowed_gai_family
 
 from auditor import HOMEPAGE, __version__
+from auditor.linkcheck.records import ErrorKind
 
 USER_AGENT = f"citation-auditor/{__version__} (+{HOMEPAGE})"
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -49,6 +59,8 @@ class Policy:
     user_agent: str = USER_AGENT
     head: bool = False
     stop_at_front: bool = True
+    # Seconds earlier attempts at the same URL took (retries): the deadline is for the URL in all.
+    spent: float = 0.0
 
 
 @dataclass
@@ -68,11 +80,12 @@ class Fetch:
     body: bytes = b""
     truncated: bool = False
     hops: list[Hop] = field(default_factory=list)
-    error_kind: str | None = None  # dns, refused, timeout, tls, redirects, invalid, private, scheme, connection
+    error_kind: ErrorKind | None = None  # None: the server answered
     error: str | None = None
     elapsed_ms: int = 0
     method: str = "GET"
     landed_on_front: bool = False
+    page: Any = None  # the PageInfo read from the body in the worker thread (see linkcheck.engine)
 
 
 def _segments(url: str) -> list[str]:
@@ -139,7 +152,7 @@ class Watchdog:
         self._next = 0
         self._thread: threading.Thread | None = None
 
-    def add(self, when: float, action) -> int:  # type: ignore[no-untyped-def]
+    def add(self, when: float, action) -> int:
         with self._cond:
             self._next += 1
             self._jobs[self._next] = (when, action)
@@ -189,7 +202,7 @@ def _guard_and_track(sock: socket.socket) -> socket.socket:
     return sock
 
 
-def _resolve_checked(host: str, port: int) -> list[tuple]:  # type: ignore[type-arg]
+def _resolve_checked(host: str, port: int) -> list[tuple]:
     """Resolve host and refuse, before any connection, when any of its addresses is private."""
     if host.startswith("["):
         host = host.strip("[]")
@@ -207,9 +220,9 @@ def _connect_checked(conn: HTTPConnection) -> socket.socket:
     a second lookup could answer differently (DNS rebinding) from the one that was checked.
     """
     try:
-        infos = _resolve_checked(conn._dns_host, conn.port)  # type: ignore[attr-defined]
+        infos = _resolve_checked(conn._dns_host, conn.port)
     except socket.gaierror as e:
-        raise NameResolutionError(conn.host, conn, e) from e  # type: ignore[arg-type]
+        raise NameResolutionError(conn.host, conn, e) from e
     err: OSError | None = None
     for af, socktype, proto, _, sockaddr in infos:
         sock = None
@@ -228,11 +241,12 @@ def _connect_checked(conn: HTTPConnection) -> socket.socket:
             if sock is not None:
                 sock.close()
     if isinstance(err, socket.timeout):
-        raise ConnectTimeoutError(conn, f"Connection to {conn.host} timed out. (connect timeout={conn.timeout})")
-    raise NewConnectionError(conn, f"Failed to establish a new connection: {err}")
+        raise ConnectTimeoutError(conn, f"Connection to {conn.host} timed out. (connect timeout={conn.timeout})"
+                                  ) from err
+    raise NewConnectionError(conn, f"Failed to establish a new connection: {err}") from err
 
 
-def _new_guarded_conn(conn: HTTPConnection, plain) -> socket.socket:  # type: ignore[no-untyped-def]
+def _new_guarded_conn(conn: HTTPConnection, plain) -> socket.socket:
     state = getattr(_local, "state", None)
     if state is None or state["allow_private"]:
         return _guard_and_track(plain())
@@ -249,31 +263,62 @@ class _GuardedHTTPSConnection(HTTPSConnection):
         return _new_guarded_conn(self, super()._new_conn)
 
 
-class _GuardedHTTPPool(HTTPConnectionPool):
+class _SingleUse:
+    """A pool that closes every connection given back instead of keeping it for the next request."""
+
+    def _put_conn(self, conn: Any) -> None:
+        if conn is not None:
+            conn.close()
+        super()._put_conn(None)  # type: ignore[misc]  # keeps the pool's count of free slots
+
+
+class _GuardedHTTPPool(_SingleUse, HTTPConnectionPool):
     ConnectionCls = _GuardedHTTPConnection
 
 
-class _GuardedHTTPSPool(HTTPSConnectionPool):
+class _GuardedHTTPSPool(_SingleUse, HTTPSConnectionPool):
     ConnectionCls = _GuardedHTTPSConnection
 
 
-def new_pool_manager() -> urllib3.PoolManager:
-    """A pool manager whose connections pass through the private-address guard and the deadline."""
-    manager = urllib3.PoolManager(num_pools=4, maxsize=1, block=False, retries=False)
-    manager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
-    return manager
+class GuardedAdapter(HTTPAdapter):
+    """requests' adapter on pools whose connections pass the private-address guard and the deadline.
+
+    It never uses a proxy (a proxy would connect on our behalf, past the guard) and never keeps a
+    connection for another request: every request says `Connection: close`, and a server that keeps
+    the connection open anyway must not leave a socket in the pool that a later check would reuse
+    after this check closed it (issue 12: "file descriptor cannot be a negative integer").
+    """
+
+    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any) -> None:
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        raise PrivateAddressError("proxies are not used by the link checker")
 
 
-def _manager() -> urllib3.PoolManager:
-    m = getattr(_local, "manager", None)
-    if m is None:
-        m = _local.manager = new_pool_manager()
-    return m
+def new_session() -> requests.Session:
+    """A session for one thread: guarded adapter, no proxies or .netrc from the environment, no cookies."""
+    session = requests.Session()
+    session.trust_env = False  # no proxy, .netrc or CA bundle from the environment
+    session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))  # as a fresh client
+    adapter = GuardedAdapter(pool_connections=4, pool_maxsize=1, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def _session() -> requests.Session:
+    s = getattr(_local, "session", None)
+    if s is None:
+        s = _local.session = new_session()
+    return s
 
 
 def fetch(url: str, policy: Policy) -> Fetch:
-    """GET (or HEAD then GET) the URL, following up to max_redirects hops, within the deadline."""
-    started = time.monotonic()
+    """GET (or HEAD then GET) the URL, following up to max_redirects hops, within the deadline (what is
+    left of it after `policy.spent`)."""
+    started = time.monotonic() - policy.spent
     result = Fetch(url)
     sockets: list[socket.socket] = []
     _local.state = {"allow_private": policy.allow_private, "sockets": sockets}
@@ -287,7 +332,7 @@ def fetch(url: str, policy: Policy) -> Fetch:
             except OSError:
                 pass
 
-    ticket = WATCHDOG.add(time.monotonic() + policy.deadline, cut)
+    ticket = WATCHDOG.add(started + policy.deadline, cut)
     try:
         if policy.head:
             head = _follow(url, policy, result, "HEAD", started, expired)
@@ -299,10 +344,6 @@ def fetch(url: str, policy: Policy) -> Fetch:
     finally:
         WATCHDOG.cancel(ticket)
         _local.state = None
-        if result.error_kind is not None or expired.is_set():
-            # A failed check may leave a half-open connection in the pool; the sockets are closed
-            # below, so drop the pools rather than let a later check reuse a dead connection.
-            _manager().clear()
         for s in sockets:
             try:
                 s.close()
@@ -312,43 +353,49 @@ def fetch(url: str, policy: Policy) -> Fetch:
     return result
 
 
+HEADERS = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8", "Accept-Encoding": "gzip, deflate",
+           "Accept-Language": "id,en;q=0.8", "Connection": "close"}
+
+
 def _follow(url: str, policy: Policy, result: Fetch, method: str, started: float,
             expired: threading.Event) -> Fetch:
     result.method = method
     current = url
+    headers = {"User-Agent": policy.user_agent, **HEADERS}
     for _ in range(policy.max_redirects + 1):
         scheme = urlsplit(current).scheme.lower()
         if scheme not in ("http", "https"):
-            result.error_kind, result.error = "scheme", f"a redirect led to a non-web address ({scheme}:)"
+            result.error_kind, result.error = ErrorKind.SCHEME, f"a redirect led to a non-web address ({scheme}:)"
             return result
         ip = literal_ip(urlsplit(current).hostname)
         if ip is not None and not policy.allow_private and is_private(ip):
             # Refused before any connection: not even a closed port is told from an open one.
-            result.error_kind, result.error = "private", f"the address {ip} is private"
+            result.error_kind, result.error = ErrorKind.PRIVATE, f"the address {ip} is private"
             return result
         remaining = policy.deadline - (time.monotonic() - started)
         if remaining <= 0 or expired.is_set():
-            result.error_kind, result.error = "timeout", f"no answer within the deadline of {policy.deadline:g} s"
+            result.error_kind = ErrorKind.TIMEOUT
+            result.error = f"no answer within the deadline of {policy.deadline:g} s"
             return result
         try:
             limit = min(policy.timeout, remaining)
-            resp = _manager().request(
-                method, current, redirect=False, retries=False, preload_content=False, decode_content=False,
-                timeout=urllib3.Timeout(connect=limit, read=limit),
-                headers={"User-Agent": policy.user_agent, "Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
-                         "Accept-Encoding": "gzip, deflate", "Accept-Language": "id,en;q=0.8",
-                         "Connection": "close"},
-            )
+            # Prepared here rather than by Session.request: the session has nothing to merge in (no
+            # cookies, auth or environment), and merging costs a fifth of the client's CPU.
+            request = requests.PreparedRequest()
+            request.prepare(method=method, url=current, headers=headers)
+            resp = _session().send(request, allow_redirects=False, stream=True, timeout=(limit, limit),
+                                   verify=True, proxies={})
         except Exception as exc:  # every network failure becomes a result
             _describe_error(result, exc, expired, policy)
             return result
         try:
-            result.status = resp.status
+            result.status = resp.status_code
             result.final_url = current
             result.headers = {k.lower(): v for k, v in resp.headers.items()}
-            if resp.status in REDIRECTS and resp.headers.get("location"):
-                result.hops.append(Hop(current, resp.status))
-                current = urljoin(current, resp.headers["location"].strip())
+            location = resp.headers.get("location")
+            if resp.status_code in REDIRECTS and location:
+                result.hops.append(Hop(current, resp.status_code))
+                current = urljoin(current, location.strip())
                 if policy.stop_at_front and front_page_of(url, current):
                     # A deep link sent to the home page or a section front: that is the answer (a
                     # soft 404); fetching the home page would tell nothing more.
@@ -357,18 +404,18 @@ def _follow(url: str, policy: Policy, result: Fetch, method: str, started: float
                     return result
                 continue
             if method == "GET":
-                _read_body(resp, result, policy, expired)
+                _read_body(resp.raw, result, policy, expired)
             return result
         except Exception as exc:
             _describe_error(result, exc, expired, policy)
             return result
         finally:
             resp.close()
-    result.error_kind, result.error = "redirects", f"more than {policy.max_redirects} redirects"
+    result.error_kind, result.error = ErrorKind.REDIRECTS, f"more than {policy.max_redirects} redirects"
     return result
 
 
-def _read_body(resp: urllib3.BaseHTTPResponse, result: Fetch, policy: Policy, expired: threading.Event) -> None:
+def _read_body(resp: Any, result: Fetch, policy: Policy, expired: threading.Event) -> None:
     """Read at most max_bytes of the body, decompressing gzip/deflate under the same bound."""
     encoding = (resp.headers.get("content-encoding") or "").lower().strip()
     decoder = None
@@ -410,39 +457,68 @@ def _read_body(resp: urllib3.BaseHTTPResponse, result: Fetch, policy: Policy, ex
     result.body = bytes(out[:limit])
 
 
-def _describe_error(result: Fetch, exc: Exception, expired: threading.Event, policy: Policy) -> None:
-    text = f"{type(exc).__name__}: {exc}"
+# What a failure is, by the type of an exception anywhere in its chain (causes, contexts, wrapped
+# reasons), first match wins: requests wraps urllib3's errors, which wrap the socket's.
+ERROR_TYPES: tuple[tuple[tuple[type[BaseException], ...], ErrorKind], ...] = (
+    ((socket.gaierror, NameResolutionError), ErrorKind.DNS),
+    ((ConnectionRefusedError,), ErrorKind.REFUSED),
+    # Not urllib3's TimeoutError: its NewConnectionError (any failure to connect) is one.
+    ((TimeoutError, urllib3.exceptions.ReadTimeoutError, requests.exceptions.Timeout), ErrorKind.TIMEOUT),
+    ((ssl.SSLError, ssl.CertificateError, urllib3.exceptions.SSLError, requests.exceptions.SSLError),
+     ErrorKind.TLS),
+    ((urllib3.exceptions.LocationValueError, requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
+      requests.exceptions.MissingSchema, requests.exceptions.InvalidHeader, UnicodeError),
+     ErrorKind.INVALID),
+    ((urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError, http.client.HTTPException,
+      requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError, ValueError),
+     ErrorKind.INVALID),
+)
+
+
+def error_kind_of(exc: BaseException) -> tuple[ErrorKind, BaseException]:
+    """The kind of a network failure, by exception type (never by the words of its message), and the
+    innermost exception of that type (whose message is the informative one)."""
     chain = _chain(exc)
-    if any(isinstance(e, PrivateAddressError) for e in chain):
-        private = next(e for e in chain if isinstance(e, PrivateAddressError))
-        result.error_kind, result.error = "private", str(private)
-    elif expired.is_set():
-        result.error_kind = "timeout"
+    private = [e for e in chain if isinstance(e, PrivateAddressError)]
+    if private:
+        return ErrorKind.PRIVATE, private[-1]
+    for types, kind in ERROR_TYPES:
+        found = [e for e in chain if isinstance(e, types)]
+        if found:
+            return kind, found[-1]
+    return ErrorKind.CONNECTION, exc
+
+
+def _describe_error(result: Fetch, exc: Exception, expired: threading.Event, policy: Policy) -> None:
+    kind, cause = error_kind_of(exc)
+    if kind != ErrorKind.PRIVATE and expired.is_set():
+        # The deadline cut the sockets: whatever broke then, it was the deadline.
+        result.error_kind = ErrorKind.TIMEOUT
         result.error = f"no answer within the deadline of {policy.deadline:g} s"
-    elif any(isinstance(e, socket.gaierror) for e in chain) or "NameResolution" in text or "getaddrinfo" in text:
-        result.error_kind, result.error = "dns", "the host name does not exist"
-    elif any(isinstance(e, ConnectionRefusedError) for e in chain) or "Connection refused" in text:
-        result.error_kind, result.error = "refused", "the connection was refused"
-    elif any(isinstance(e, (TimeoutError, socket.timeout, urllib3.exceptions.TimeoutError)) for e in chain):
-        result.error_kind = "timeout"
+        return
+    result.error_kind = kind
+    if kind == ErrorKind.DNS:
+        result.error = "the host name does not exist"
+    elif kind == ErrorKind.REFUSED:
+        result.error = "the connection was refused"
+    elif kind == ErrorKind.TIMEOUT:
         result.error = f"no answer within {policy.timeout:g} s (deadline {policy.deadline:g} s)"
-    elif any(isinstance(e, (urllib3.exceptions.SSLError, __import__("ssl").SSLError)) for e in chain) or "SSL" in text:
-        result.error_kind, result.error = "tls", f"TLS failed: {exc}"[:300]
-    elif isinstance(exc, (urllib3.exceptions.LocationValueError, urllib3.exceptions.LocationParseError,
-                          ValueError, UnicodeError)):
-        result.error_kind, result.error = "invalid", f"invalid request or response: {exc}"[:300]
-    elif any(isinstance(e, (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError,
-                            __import__("http.client").client.HTTPException)) for e in chain):
-        result.error_kind, result.error = "invalid", f"invalid response: {exc}"[:300]
+    elif kind == ErrorKind.TLS:
+        result.error = f"TLS failed: {cause}"[:300]
+    elif kind == ErrorKind.INVALID:
+        result.error = f"invalid request or response: {cause}"[:300]
+    elif kind == ErrorKind.PRIVATE:
+        result.error = str(cause)
     else:
-        result.error_kind, result.error = "connection", text[:300]
+        result.error = f"{type(exc).__name__}: {exc}"[:300]
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
+    """exc and every exception behind it (cause, context, wrapped in args or `reason`), outermost first."""
     seen: list[BaseException] = []
     stack = [exc]
     while stack:
-        e = stack.pop()
+        e = stack.pop(0)
         if e in seen:
             continue
         seen.append(e)

@@ -15,10 +15,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from auditor.linkcheck.client import Fetch, Policy, fetch
+from auditor.linkcheck.records import ErrorKind
 
 RETRYABLE_STATUS = {429, 502, 503, 504}
 MAX_RETRY_AFTER = 60.0
@@ -29,6 +30,7 @@ class Task:
     url: str  # the URL to fetch (after remapping)
     key: str  # the cited URL the result belongs to
     attempt: int = 0
+    started: float | None = None  # when its first attempt began: the deadline covers every attempt
 
 
 def host_of(url: str) -> str:
@@ -56,7 +58,7 @@ def retry_after(f: Fetch) -> float | None:
 
 def should_retry(f: Fetch) -> bool:
     """Only timeouts, 429 and 502–504 are worth another try; everything else is an answer."""
-    if f.error_kind == "timeout":
+    if f.error_kind == ErrorKind.TIMEOUT:
         return True
     return f.error_kind is None and f.status in RETRYABLE_STATUS
 
@@ -91,7 +93,10 @@ def check_all(tasks: list[Task], policy: Policy, per_host: int = 2, concurrency:
                     if hosts[host] and active[host] < per_host and len(running) < concurrency:
                         task = hosts[host].popleft()
                         active[host] += 1
-                        future = pool.submit(fetcher, task.url, policy)
+                        if task.started is None:
+                            task.started = time.monotonic()
+                        attempt = replace(policy, spent=time.monotonic() - task.started) if task.attempt else policy
+                        future = pool.submit(fetcher, task.url, attempt)
                         running[future] = (host, task)
                         future.add_done_callback(finished.put)
                         progressed = True
@@ -114,11 +119,12 @@ def check_all(tasks: list[Task], policy: Policy, per_host: int = 2, concurrency:
                 try:
                     result = future.result()
                 except Exception as exc:  # a bug in the fetcher must not lose the other results
-                    result = Fetch(task.url, error_kind="connection", error=f"internal error: {exc!r}")
-                if should_retry(result) and task.attempt < retries:
-                    wait_for = retry_after(result)
-                    if wait_for is None:
-                        wait_for = backoff * (2 ** task.attempt)
+                    result = Fetch(task.url, error_kind=ErrorKind.CONNECTION, error=f"internal error: {exc!r}")
+                wait_for = retry_after(result)
+                if wait_for is None:
+                    wait_for = backoff * (2 ** task.attempt)
+                left = policy.deadline - policy.spent - (time.monotonic() - (task.started or 0.0))
+                if should_retry(result) and task.attempt < retries and wait_for < left:
                     task.attempt += 1
                     heapq.heappush(delayed, (time.monotonic() + wait_for, next(seq), host, task))
                     continue
@@ -131,7 +137,7 @@ def check_all(tasks: list[Task], policy: Policy, per_host: int = 2, concurrency:
 _progress_queue = None
 
 
-def _init_worker(q, parent: int) -> None:  # type: ignore[no-untyped-def]
+def _init_worker(q, parent: int) -> None:
     """Start a forked worker with fresh thread state: locks held by the parent's threads stay behind.
 
     The worker ignores Ctrl-C (the parent reports it, without a traceback per worker) and exits when

@@ -6,7 +6,16 @@ import bisect
 import re
 
 from auditor.matching import link_notes_to_bibliography, match_citations
-from auditor.model import Citation, Document, Entry, Paragraph, ParsedDocument, ReferenceSection
+from auditor.model import (
+    Citation,
+    CitationKind,
+    Document,
+    Entry,
+    EntryKind,
+    Paragraph,
+    ParsedDocument,
+    ReferenceSection,
+)
 from auditor.parsing.citations import build_paragraphs, find_citations
 from auditor.parsing.entries import looks_like_reference, parse_entries, reference_score, resolve_notes
 from auditor.parsing.sections import reference_sections
@@ -47,7 +56,7 @@ def parse_references(doc: Document) -> ParsedDocument:
         found = parse_entries(doc, section, first_index=len(entries))
         for e in found:
             if e.kind in ("reference", "note") and re.match(r"^\s*(?:[-*•]\s*)?(?:\d{4}[.,]|<?https?://)", e.raw):
-                e.kind = "fragment"
+                e.kind = EntryKind.FRAGMENT
         real = [e for e in found if e.kind != "fragment"]
         declared_notes = section.items is not None and section.footnotes  # notes a reader found by structure
         # Entries of a structured source (a BibTeX database) are references by their form, however short.
@@ -122,7 +131,7 @@ def merge_declared(doc: Document, found: list[Citation], paragraphs: list[Paragr
         offset = start + max(0, d.column - column)
         keys = every if d.nocite and d.key == "*" else [d.key]
         for key in keys:
-            kept.append(Citation(0, d.line, d.column, key, "key", marker=d.marker or d.raw, nocite=d.nocite,
+            kept.append(Citation(0, d.line, d.column, key, CitationKind.KEY, marker=d.marker or d.raw, nocite=d.nocite,
                                  paragraph=home.index if home else NO_PARAGRAPH, offset=offset, group_start=offset,
                                  field_text=d.field_text))
     # A text citation whose bracket holds a declared one ("Doe and Smith (<xref>2020</xref>)") is that one.

@@ -10,10 +10,10 @@ import bisect
 import re
 from collections.abc import Callable
 
-from auditor.model import Citation, Document, Paragraph
+from auditor.model import Citation, CitationKind, Document, Paragraph
 from auditor.parsing.dates import MONTHS
 from auditor.parsing.entries import ORGANISATION
-from auditor.parsing.text import Spans, fold, mask_code, mask_emphasis, mask_links
+from auditor.parsing.text import PARTICLES, Spans, fold, mask_code, mask_emphasis, mask_links
 
 YEAR_ITEM = r"(?:1[5-9]\d\d|20\d\d)[a-z]?|n\.\s?d\.?|t\.\s?t\.?|in\s+press|forthcoming|tanpa\s+tahun"
 YEARS = re.compile(
@@ -25,8 +25,6 @@ YEARS = re.compile(
 PREFIX = re.compile(r"^\s*(?:(?:see(?:\s+also)?|cf\.?|lihat(?:\s+juga)?|e\.g\.|i\.e\.|also|juga|dalam|in|quoted\s+in|cited\s+in|dikutip\s+dalam|seperti\s+dalam"
                     r"|(?:image\s+)?source|(?:image\s+)?credit|sumber(?:\s+gambar)?|adapted\s+from|diadaptasi\s+dari)[,:]?\s+)+",
                     re.I)
-PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "al", "bin", "binti", "el",
-             "del", "della", "dos", "das", "ten", "ter", "y", "e", "st", "st."}
 CONNECTORS = {"and", "dan", "&", "und", "et", "y"}
 LOWER_OK = PARTICLES | CONNECTORS | {"of", "on", "the", "for", "in", "dari", "untuk", "al.", "al", "dkk.", "dkk",
                                      "et", "an", "at", "to", "und", "des", "du", "pour"}
@@ -369,7 +367,7 @@ def _author_year_part(para: Paragraph, part: str, offset: int, gstart: int, gend
                 and _valid_names(mla.group("names")) and len(mla.group("names").split()) <= 5:
             names, et_al = _split_names(mla.group("names"))
             line, col = para.where(offset + lead)
-            return [Citation(0, line, col, " ".join(body.split()), "author-page", names=names, et_al=et_al,
+            return [Citation(0, line, col, " ".join(body.split()), CitationKind.AUTHOR_PAGE, names=names, et_al=et_al,
                              marker=raw_part.strip(), paragraph=para.index, offset=offset + lead,
                              group_start=gstart)]
         # "(Mardalis Jakarta)": a name without a year; kept only if it names an entry's author. Not "(A)",
@@ -378,7 +376,7 @@ def _author_year_part(para: Paragraph, part: str, offset: int, gstart: int, gend
                 and not _expands_acronym(para.text[:gstart], body):
             names, et_al = _split_names(body)
             line, col = para.where(offset + lead)
-            return [Citation(0, line, col, body.replace("\n", " "), "author-only", names=names, et_al=et_al,
+            return [Citation(0, line, col, body.replace("\n", " "), CitationKind.AUTHOR_ONLY, names=names, et_al=et_al,
                              marker=raw_part.strip(), paragraph=para.index, offset=offset + lead,
                              group_start=gstart)]
         return []
@@ -397,7 +395,7 @@ def _author_year_part(para: Paragraph, part: str, offset: int, gstart: int, gend
         else:
             raw = para.text[pos: pos + len(year)]
         line, col = para.where(start)
-        out.append(Citation(0, line, col, " ".join(raw.split()), "author-year", names=names, et_al=et_al,
+        out.append(Citation(0, line, col, " ".join(raw.split()), CitationKind.AUTHOR_YEAR, names=names, et_al=et_al,
                             year=year, marker=raw_part.strip(), paragraph=para.index, offset=start,
                             group_start=gstart))
     return out
@@ -468,11 +466,11 @@ def _narrative(para: Paragraph, start: int, end: int) -> list[Citation]:
             name_start = default[0]
             raw = " ".join(text[name_start: end + 1].split())
             line, col = para.where(name_start)
-            cit = Citation(0, line, col, raw, "narrative", names=default[1], et_al=default[2], year=year,
+            cit = Citation(0, line, col, raw, CitationKind.NARRATIVE, names=default[1], et_al=default[2], year=year,
                            marker=text[start: end + 1], paragraph=para.index, offset=name_start, group_start=start)
         else:
             line, col = para.where(pos)
-            cit = Citation(0, line, col, year, "narrative", names=default[1], et_al=default[2], year=year,
+            cit = Citation(0, line, col, year, CitationKind.NARRATIVE, names=default[1], et_al=default[2], year=year,
                            marker=text[start: end + 1], paragraph=para.index, offset=pos, group_start=start)
         cit.readings = readings
         out.append(cit)
@@ -571,7 +569,7 @@ def _expand(body: str, base: int) -> list[tuple[int, int]]:
 
 def _number_citation(para: Paragraph, value: int, pos: int, marker: str, group_start: int) -> Citation:
     line, col = para.where(pos)
-    return Citation(0, line, col, f"[{value}]", "numbered", number=value, marker=marker,
+    return Citation(0, line, col, f"[{value}]", CitationKind.NUMBERED, number=value, marker=marker,
                     paragraph=para.index, offset=pos, group_start=group_start)
 
 
@@ -584,7 +582,7 @@ def _labels(para: Paragraph, labels: set[str]) -> list[Citation]:
         if fold(body) not in folded and not KEY_SHAPED.fullmatch(body):
             continue
         line, col = para.where(m.start("body"))
-        out.append(Citation(0, line, col, body, "label", marker=m.group(0), paragraph=para.index,
+        out.append(Citation(0, line, col, body, CitationKind.LABEL, marker=m.group(0), paragraph=para.index,
                             offset=m.start("body"), group_start=m.start()))
     return out
 
@@ -615,7 +613,7 @@ def _glued_keys(para: Paragraph, taken: list[Citation]) -> list[Citation]:
         if inside(m.start()):
             continue
         line, col = para.where(m.start())
-        out.append(Citation(0, line, col, m.group(0), "glued-key", names=[m.group("name")], year=m.group("year"),
+        out.append(Citation(0, line, col, m.group(0), CitationKind.GLUED_KEY, names=[m.group("name")], year=m.group("year"),
                             marker=m.group(0), paragraph=para.index, offset=m.start(), group_start=m.start()))
     return out
 
@@ -632,7 +630,7 @@ def _bare(para: Paragraph, taken: list[Citation]) -> list[Citation]:
             continue
         names, et_al = _split_names(names_text)
         line, col = para.where(m.start())
-        out.append(Citation(0, line, col, " ".join(m.group(0).split()), "bare", names=names, et_al=et_al,
+        out.append(Citation(0, line, col, " ".join(m.group(0).split()), CitationKind.BARE, names=names, et_al=et_al,
                             year=m.group("year"), marker=m.group(0), paragraph=para.index, offset=m.start(),
                             group_start=m.start()))
     return out
@@ -674,7 +672,7 @@ def _pandoc(para: Paragraph) -> list[Citation]:
     for g in PANDOC_GROUP.finditer(para.text):
         for m in PANDOC_KEY.finditer(para.text, g.start("body"), g.end("body")):
             line, col = para.where(m.start("key"))
-            out.append(Citation(0, line, col, m.group("key"), "pandoc", marker=g.group(0), paragraph=para.index,
+            out.append(Citation(0, line, col, m.group("key"), CitationKind.PANDOC, marker=g.group(0), paragraph=para.index,
                                 offset=m.start("key"), group_start=g.start()))
     return out
 
@@ -689,7 +687,7 @@ def _group_markers(para: Paragraph, groups: set[str]) -> list[Citation]:
         if m.group("group") not in groups:
             continue
         line, col = para.where(m.start())
-        out.append(Citation(0, line, col, m.group(0), "numbered", number=int(m.group("body")), marker=m.group(0),
+        out.append(Citation(0, line, col, m.group(0), CitationKind.NUMBERED, number=int(m.group("body")), marker=m.group(0),
                             paragraph=para.index, offset=m.start(), group_start=m.start(), group=m.group("group")))
     return out
 
@@ -701,7 +699,7 @@ def _letter_markers(para: Paragraph) -> list[Citation]:
         for letter in re.finditer(r"[a-z]", m.group("body")):
             pos = m.start("body") + letter.start()
             line, col = para.where(pos)
-            out.append(Citation(0, line, col, f"[{letter.group(0)}]", "numbered",
+            out.append(Citation(0, line, col, f"[{letter.group(0)}]", CitationKind.NUMBERED,
                                 number=ord(letter.group(0)) - ord("a") + 1, marker=m.group(0),
                                 paragraph=para.index, offset=pos, group_start=m.start(), group="letter"))
     return out

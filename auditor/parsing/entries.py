@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from auditor.model import Document, Entry, PartialDate, Record, ReferenceSection
+from auditor.model import Document, Entry, EntryKind, PartialDate, Record, ReferenceSection, year_number
 from auditor.parsing.dates import find_access_date, find_dates, impossible_dates
 from auditor.parsing.sections import is_subheading
 from auditor.parsing.text import fold, name_key, strip_markdown
@@ -41,10 +41,10 @@ YEAR_BARE = re.compile(rf"(?<![\w/.\-])(?P<y>{YEAR_RE}[a-z]?)(?![\w/]|\.\d)")
 INITIAL = re.compile(r"^(?:[A-Z]\.?-?){1,3}$")
 URL_SPAN = re.compile(r"<[^>]*>|\b(?:https?|ftp)://\S+|\bwww\.\S+|\bdoi:\s*\S+|\b10\.\d{4,9}/\S+", re.I)
 NOTE_KINDS = [
-    ("ibid", re.compile(r"^(?:ibid(?:em)?\b\.?|ib\.)", re.I)),
-    ("op-cit", re.compile(r"^op\.?\s*cit\.?", re.I)),
-    ("loc-cit", re.compile(r"^loc\.?\s*cit\.?", re.I)),
-    ("idem", re.compile(r"^idem\b\.?", re.I)),
+    (EntryKind.IBID, re.compile(r"^(?:ibid(?:em)?\b\.?|ib\.)", re.I)),
+    (EntryKind.OP_CIT, re.compile(r"^op\.?\s*cit\.?", re.I)),
+    (EntryKind.LOC_CIT, re.compile(r"^loc\.?\s*cit\.?", re.I)),
+    (EntryKind.IDEM, re.compile(r"^idem\b\.?", re.I)),
 ]
 # "Archived from the original on 3 May 2020" dates the archive copy, not the work.
 ARCHIVED = re.compile(r"\b(?:archived|diarsipkan)\s+(?:from\s+the\s+original\s*(?:\([^)]{0,20}\)\s*)?)?"
@@ -309,11 +309,11 @@ def parse_entries(doc: Document, section: ReferenceSection, first_index: int = 0
         if block.label is not None:
             entry.key = block.label
         if block.fragment:
-            entry.kind = "fragment"
+            entry.kind = EntryKind.FRAGMENT
         if section.footnotes:
             entry.is_footnote = True
             if entry.kind == "reference":
-                entry.kind = "note"
+                entry.kind = EntryKind.NOTE
         entries.append(entry)
     return entries
 
@@ -342,7 +342,7 @@ def record_entry(raw: str, record: Record) -> Entry:
     entry.accessed = record.accessed
     entry.published = record.published
     if record.error:
-        entry.kind = "fragment"  # not a whole reference: broken-entry reports it with the parser's reason
+        entry.kind = EntryKind.FRAGMENT  # not a whole reference: broken-entry reports it with the parser's reason
     return entry
 
 
@@ -551,8 +551,8 @@ def _publication_date(text: str, year: str | None) -> PartialDate | None:
     dates = [d for d in find_dates(text) if d.date.month]
     if dates:
         return dates[0].date
-    if year and year[:4].isdigit():
-        return PartialDate(int(year[:4]))
+    if (number := year_number(year)) is not None:
+        return PartialDate(number)
     return None
 
 

@@ -91,6 +91,12 @@ def strip_markdown(text: str) -> str:
 COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
+# Lower-case words that belong to a family name ("van Heel", "de la Cruz", "bin Laden", "dos Santos"):
+# one list for reading citations and for matching them to entries.
+PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "al", "bin", "binti", "el",
+                       "del", "della", "dos", "das", "ten", "ter", "y", "e", "st", "st."})
+
+
 @functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower-case text without diacritics: "Aragón" and "aragon" fold alike."""

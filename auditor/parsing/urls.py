@@ -160,7 +160,7 @@ def url_slug(url: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def _tld_extractor():  # type: ignore[no-untyped-def]
+def _tld_extractor():
     import tldextract
 
     # The bundled snapshot of the public suffix list: the audit never fetches it.

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ import sqlite_utils
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from auditor import HOMEPAGE, __version__
+from auditor import HOMEPAGE, __version__, store
 from auditor.fileio import write_atomic
 from auditor.report.charts import outcome_chart, rule_bars
 
@@ -73,10 +72,11 @@ def render_html(db: sqlite_utils.Database, run_id: int, out_dir: Path) -> Path:
         with resources.as_file(source) as path:
             write_atomic(static / name, Path(path).read_bytes())
     env = _env()
-    run = next(db.query("select * from runs where id = ?", [run_id]))
-    documents = list(db.query("select * from documents where run_id = ? order by id", [run_id]))
-    outcomes = _link_outcomes(db)
-    data = read_report_data(db, run_id)
+    run = store.run_row(db, run_id)
+    assert run is not None, f"no run {run_id}"
+    documents = store.run_documents(db, run_id)
+    outcomes = store.link_outcomes(db)
+    data = store.report_data(db, run_id)
     taken: set[str] = set()
     rows: list[dict[str, Any]] = []
     for d in documents:
@@ -85,7 +85,7 @@ def render_html(db: sqlite_utils.Database, run_id: int, out_dir: Path) -> Path:
     elsewhere = {entry: doc_pages[doc][0] for entry, doc in data.manuscript_entries.items() if doc in doc_pages}
     dead: set[str] = set()
     for d in documents:
-        urls = _document_urls(db, d["id"])
+        urls = store.document_urls(db, d["id"])
         health = Counter(outcomes.get(u) for u in urls if outcomes.get(u))
         dead.update(u for u in urls if outcomes.get(u) == "dead")
         rules = sorted({rule for (rule, _severity) in data.by_document.get(d["id"], {})})
@@ -100,7 +100,7 @@ def render_html(db: sqlite_utils.Database, run_id: int, out_dir: Path) -> Path:
     by_rule: Counter[tuple[str, str]] = Counter()
     for counts in data.by_document.values():
         by_rule.update(counts)
-    history = _outcome_history(db)
+    history = store.outcome_history(db)
     index = env.get_template("index.html").render(
         run=run, rows=rows, version=__version__, homepage=HOMEPAGE,
         verdict=verdict(documents, len(dead) if outcomes else None),
@@ -206,71 +206,17 @@ def _clean_title(raw: str) -> str | None:
     return text if len(text) <= 160 else text[:159] + "…"
 
 
-def _document_urls(db: sqlite_utils.Database, document_id: int) -> list[str]:
-    return [r["url"] for r in db.query(
-        "select l.url from entry_links l join entries e on e.id = l.entry_id where e.document_id = ?",
-        [document_id])]
-
-
-@dataclass
-class ReportData:
-    """What the report reads from the database beyond its rows (see read_report_data)."""
-
-    # document id → (rule, severity) → findings not suppressed
-    by_document: dict[int, Counter[tuple[str, str]]] = field(default_factory=dict)
-    # entry id → the citations that resolve to it: (document id, line, locator), in order
-    citing: dict[int, list[tuple[int, int, str | None]]] = field(default_factory=dict)
-    # entry id → its document, for the files of a run audited as one manuscript
-    manuscript_entries: dict[int, int] = field(default_factory=dict)
-
-
-def read_report_data(db: sqlite_utils.Database, run_id: int) -> ReportData:
-    """The report's read queries over one run, in one place (they belong with the store's)."""
-    data = ReportData()
-    for r in db.query("select f.document_id, f.rule, f.severity, count(*) as n from findings f "
-                      "where f.run_id = ? and f.suppressed = 0 group by f.document_id, f.rule, f.severity",
-                      [run_id]):
-        data.by_document.setdefault(r["document_id"], Counter())[(r["rule"], r["severity"])] += r["n"]
-    for r in db.query("select c.entry_id, c.document_id, c.line, c.locator from citations c "
-                      "join documents d on d.id = c.document_id "
-                      "where d.run_id = ? and c.entry_id is not null order by c.document_id, c.line, c.\"column\"",
-                      [run_id]):
-        data.citing.setdefault(r["entry_id"], []).append((r["document_id"], r["line"], r["locator"]))
-    for r in db.query("select e.id, e.document_id from entries e join documents d on d.id = e.document_id "
-                      "where d.run_id = ? and d.manuscript_id is not null", [run_id]):
-        data.manuscript_entries[r["id"]] = r["document_id"]
-    return data
-
-
-def _link_outcomes(db: sqlite_utils.Database) -> dict[str, str]:
-    if "links" not in db.table_names():
-        return {}
-    return {r["url"]: r["outcome"] for r in db.query("select url, outcome from links")}
-
-
-def _outcome_history(db: sqlite_utils.Database) -> list[tuple[str, dict[str, int]]]:
-    """Per day of checking, how many URLs had each outcome."""
-    if "link_checks" not in db.table_names():
-        return []
-    days: dict[str, Counter[str]] = defaultdict(Counter)
-    for r in db.query("select substr(checked_at, 1, 10) as day, outcome, count(*) as n from link_checks "
-                      "group by day, outcome order by day"):
-        days[r["day"]][r["outcome"]] += r["n"]
-    return [(day, dict(counts)) for day, counts in sorted(days.items())]
-
-
 def render_document(env: Environment, db: sqlite_utils.Database, d: dict[str, Any], run: dict[str, Any],
                     outcomes: dict[str, str], elsewhere: dict[int, str] | None = None, *,
-                    data: ReportData | None = None, doc_pages: dict[int, tuple[str, str]] | None = None) -> str:
+                    data: store.ReportData | None = None, doc_pages: dict[int, tuple[str, str]] | None = None) -> str:
     """One document's page; elsewhere: the page of each entry of its manuscript, for links into other files;
     doc_pages: the page and file name of each document of the run, for citing lines in other files."""
     if data is None:
-        data = read_report_data(db, d["run_id"])
+        data = store.report_data(db, d["run_id"])
     doc_pages = doc_pages or {}
-    entries = list(db.query("select * from entries where document_id = ? order by line", [d["id"]]))
-    citations = list(db.query("select * from citations where document_id = ? order by line, \"column\"",
-                              [d["id"]]))
-    findings = list(db.query("select * from findings where document_id = ?", [d["id"]]))
+    entries = store.document_entries(db, d["id"])
+    citations = store.document_citations(db, d["id"])
+    findings = store.document_findings(db, d["id"], by_column=False)
     # What an editor fixes first comes first: errors, then warnings, then notes; within each, by line.
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (bool(f["suppressed"]), rank.get(f["severity"], 9), f["line"] or 0,
