@@ -23,11 +23,14 @@ FORMATS = {
     ".mdx": "md",
     ".html": "html",
     ".htm": "html",
+    ".pdf": "pdf",
 }
 MAX_BYTES = 20 * 1024 * 1024
 # Formats read by a reader of their own: "module:function", imported only when such a file is read.
 # Each takes (path, bytes) and returns a Document or raises DocumentError with one clear message.
-READERS: dict[str, str] = {}
+READERS: dict[str, str] = {
+    "pdf": "auditor.pdf:read_pdf",
+}
 # Formats whose files name other files as their parts (a LaTeX paper's \\bibliography and \\input, a
 # Pandoc paper's `bibliography:`): "module:function" taking a Path and returning those files, in
 # reading order, that exist. A file with parts is audited with them as one manuscript.

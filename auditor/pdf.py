@@ -1,0 +1,553 @@
+"""Read a PDF's text layer into lines in reading order, one line per text line, each located by page.
+
+pdfminer.six (MIT) parses the file and runs each page's content streams; a small text device of our own
+keeps only each glyph's position, size and text (no layout objects: that halves pdfminer's time). From
+the glyphs:
+
+- **Runs**: glyphs that follow one another on one baseline without a wide gap, in content-stream order.
+- **Page furniture**: a line at the top or bottom edge of a page that repeats on many pages at the same
+  height (digits aside: "Jurnal X, Vol. 3, hal. 12"), or a bare page number there ("12", "- 12 -",
+  "Page 12", "Halaman 12", "xii") set apart from the text, is dropped.
+- **Columns**: a page whose runs line up on a left edge in the middle of the page with text beside them
+  on the same baselines is read column by column: between two full-width lines (title, abstract, a wide
+  table), the left column, then the right one.
+- **Lines**: runs on one baseline (superscripts and subscripts included) make a line; a blank line is
+  kept where the gap above a line is clearly wider than the page's line pitch (a new paragraph or
+  block) and between columns and pages unless the text runs on; a line indented from the column's left
+  edge keeps a few leading spaces (hanging-indent reference lists).
+- **Joins**: "infor-" at the end of a full line and "mation" beginning the next join to "information" on
+  the first line (a hyphen kept where the document writes the hyphenated word elsewhere, or where the
+  next line starts with a capital or digit: "Korea-" / "Utara"); a URL broken over lines joins when the
+  next line goes on with URL text.
+
+Bad files give one clear DocumentError: not a PDF or damaged, encrypted with a password, no text layer
+(a scanned PDF: the auditor does not do OCR), text in fonts without a Unicode map, or past the limits on
+pages, text and decompressed stream size.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import io
+import logging
+import re
+import statistics
+import zlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.errors import DocumentError
+from auditor.model import Document
+
+MAX_PAGES = 2000
+MAX_CHARS = 5_000_000  # glyphs in the whole document
+MAX_PAGE_CHARS = 200_000
+MAX_STREAM_BYTES = 64 * 1024 * 1024  # one decompressed stream
+# Glyphs pdfminer cannot map to Unicode (fonts without a ToUnicode map): past this share, the text
+# layer is unreadable and the document is refused rather than audited as garbage.
+MAX_UNMAPPED_SHARE = 0.2
+UNMAPPED = "\ufffd"
+
+LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st",
+             "\ufb06": "st"}
+# Bullets drawn from Symbol and Wingdings fonts come out as private-use characters.
+PRIVATE_BULLETS = {"\uf0b7": "•", "\uf0a7": "▪", "\uf0d8": "•", "\uf0fc": "•", "\uf076": "•", "\uf0a8": "•"}
+TRANSLATE = str.maketrans({**LIGATURES, **PRIVATE_BULLETS, "\u00ad": "", "\x00": ""})
+
+PAGE_NUMBER = re.compile(r"^(?:[-–—]\s*)?(?:(?:page|halaman|hal\.?|p\.)\s*)?(?:\d{1,4}|[ivxlcdm]{1,7})"
+                         r"(?:\s*(?:of|dari|/)\s*\d{1,4})?(?:\s*[-–—])?$", re.I)
+DIGITS = re.compile(r"\d+")
+URL_AT_END = re.compile(r"(?:https?://|www\.)\S*$", re.I)
+URL_TEXT = re.compile(r"[\w\-./?=&#%~+:;@!$'*,()\[\]\\]+")
+URL_INNER = re.compile(r"[-/_?=&#%~]|\.\w")
+HYPHEN_AT_END = re.compile(r"(?<![^\W\d_])([^\W\d_]*[^\W\d_])([-\u2010])$|(\w)([-\u2010])$|(\d)(–)$")
+WORD_AT_START = re.compile(r"^(\S+)")
+WORD = re.compile(r"[^\W\d_]+(?:[-\u2010][^\W\d_]+)*")
+
+
+class _TooLarge(Exception):
+    """A decompressed stream past MAX_STREAM_BYTES."""
+
+
+class _BoundedZlib:
+    """Stands in for the zlib module inside pdfminer: the same calls, each output bounded, so that a
+    small compressed stream cannot expand into gigabytes (a "zip bomb")."""
+
+    error = zlib.error
+
+    @staticmethod
+    def decompress(data: bytes, *args: Any, **kwargs: Any) -> bytes:
+        d = zlib.decompressobj()
+        out = d.decompress(data, MAX_STREAM_BYTES + 1)
+        if len(out) > MAX_STREAM_BYTES:
+            raise _TooLarge
+        if not d.eof:
+            raise zlib.error("incomplete or truncated stream")
+        return out
+
+    @staticmethod
+    def decompressobj(*args: Any, **kwargs: Any) -> _BoundedDecompressor:
+        return _BoundedDecompressor(zlib.decompressobj(*args, **kwargs))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(zlib, name)
+
+
+class _BoundedDecompressor:
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.total = 0
+
+    def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+        out: bytes = self.inner.decompress(data, MAX_STREAM_BYTES + 1 - self.total)
+        self.total += len(out)
+        if self.total > MAX_STREAM_BYTES:
+            raise _TooLarge
+        return out
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+@dataclass
+class _Run:
+    x0: float
+    x1: float
+    y: float  # baseline
+    size: float
+    text: str
+
+
+@dataclass
+class _Line:
+    x0: float
+    x1: float
+    y: float
+    size: float
+    text: str
+    page: int
+    indent: int = 0
+    full: bool = False  # reaches the right edge of its column: the text may run on to the next line
+    blank_before: bool = False
+
+
+@dataclass
+class _Page:
+    number: int
+    runs: list[_Run] = field(default_factory=list)
+
+
+def read_pdf(path: str, data: bytes) -> Document:
+    """Read a PDF's text into a Document: lines in reading order, `locators[line] = "page N"`."""
+    if not data.lstrip()[:1024].startswith(b"%PDF") and b"%PDF-" not in data[:1024]:
+        raise DocumentError(f"{path}: is not a PDF file (no %PDF header)")
+    pages = _extract(path, data)
+    glyphs = sum(len(r.text) for p in pages for r in p.runs)
+    if not any(r.text.strip() for p in pages for r in p.runs):
+        raise DocumentError(f"{path}: has no text layer (a scanned PDF?); the auditor does not do OCR")
+    unmapped = sum(r.text.count(UNMAPPED) for p in pages for r in p.runs)
+    if unmapped > MAX_UNMAPPED_SHARE * glyphs:
+        raise DocumentError(f"{path}: its text cannot be decoded (fonts without a Unicode map); "
+                            "export the PDF again with searchable text")
+    furniture = _furniture(pages)
+    lines: list[_Line] = []
+    for page in pages:
+        runs = [r for i, r in enumerate(page.runs) if (page.number, i) not in furniture]
+        page_lines = _page_lines(runs, page.number)
+        if page_lines and lines:
+            page_lines[0].blank_before = page_lines[0].blank_before or not _runs_on(lines[-1], page_lines[0])
+        lines.extend(page_lines)
+    _join_breaks(lines)
+    out: list[str] = []
+    locators: dict[int, str] = {}
+    for line in lines:
+        if line.blank_before and out and out[-1]:
+            out.append("")
+            locators[len(out)] = f"page {line.page}"
+        out.append(" " * line.indent + line.text)
+        locators[len(out)] = f"page {line.page}"
+    return Document(path=path, format="pdf", sha256=hashlib.sha256(data).hexdigest(), encoding="pdf",
+                    lines=out, locators=locators)
+
+
+# --- Extraction: glyphs into runs, page by page ---------------------------------------------------
+
+
+def _extract(path: str, data: bytes) -> list[_Page]:
+    logging.getLogger("pdfminer").setLevel(logging.CRITICAL)
+    import pdfminer.pdftypes
+    from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.psexceptions import PSException
+
+    pdfminer.pdftypes.zlib = _BoundedZlib()  # type: ignore[assignment]
+    device: _TextDevice | None = None
+    try:
+        document = PDFDocument(PDFParser(io.BytesIO(data)), password="")
+        resources = PDFResourceManager(caching=True)
+        device = _TextDevice(resources)
+        interpreter = PDFPageInterpreter(resources, device)
+        for number, page in enumerate(PDFPage.create_pages(document), 1):
+            if number > MAX_PAGES:
+                raise DocumentError(f"{path}: too many pages (more than {MAX_PAGES}); not read")
+            device.page = _Page(number)
+            interpreter.process_page(page)
+            device.flush()
+            device.pages.append(device.page)
+    except DocumentError:
+        raise
+    except PDFPasswordIncorrect:
+        raise DocumentError(f"{path}: is encrypted with a password; save an unprotected copy to audit it") from None
+    except PDFEncryptionError as exc:
+        raise DocumentError(f"{path}: is encrypted in a way the auditor cannot read ({exc})") from None
+    except _TooLarge:
+        raise DocumentError(f"{path}: a compressed stream expands past {MAX_STREAM_BYTES // 2**20} MiB; "
+                            "not read") from None
+    except _TooMuchText as exc:
+        raise DocumentError(f"{path}: {exc}; not read") from None
+    except RecursionError:
+        raise DocumentError(f"{path}: its structure is nested too deeply to read") from None
+    except (PSException, ValueError, TypeError, KeyError, IndexError, AttributeError, AssertionError,
+            OverflowError, ZeroDivisionError, zlib.error, EOFError, OSError) as exc:
+        if device is not None and device.pages:
+            # A damaged page after readable ones: keep what was read (the reader says less, not nothing).
+            return device.pages
+        detail = str(exc).split("\n")[0][:120]
+        raise DocumentError(f"{path}: is damaged or not a PDF the auditor can read "
+                            f"({type(exc).__name__}{': ' + detail if detail else ''})") from None
+    return device.pages
+
+
+class _TooMuchText(Exception):
+    pass
+
+
+def _device_base() -> type:
+    from pdfminer.pdfdevice import PDFTextDevice
+
+    return PDFTextDevice
+
+
+class _TextDevice(_device_base()):  # type: ignore[misc]
+    """A pdfminer device that keeps each upright glyph as (x, baseline, advance, size, text) and groups
+    consecutive glyphs into runs; everything else a page draws is ignored."""
+
+    def __init__(self, resources: Any) -> None:
+        super().__init__(resources)
+        self.pages: list[_Page] = []
+        self.page = _Page(0)
+        self.total = 0
+        self.count = 0
+        self.run: list[Any] | None = None  # [x0, x1, y, size, chars]
+
+    def render_char(self, matrix: Any, font: Any, fontsize: float, scaling: float, rise: float, cid: int,
+                    ncs: Any, graphicstate: Any) -> float:
+        from pdfminer.pdffont import PDFUnicodeNotDefined
+
+        adv: float = font.char_width(cid) * fontsize * scaling
+        a, b, c, d, e, f = matrix
+        if a <= 0 or d <= 0 or abs(b) > 1e-3 * a or abs(c) > 1e-3 * d:
+            return adv  # rotated, mirrored or upside-down text: margins' stamps, rotated table heads
+        try:
+            text = font.to_unichr(cid)
+        except PDFUnicodeNotDefined:
+            text = UNMAPPED
+        except (KeyError, IndexError, ValueError, TypeError):
+            text = UNMAPPED
+        self.count += 1
+        if self.count > MAX_PAGE_CHARS:
+            raise _TooMuchText(f"page {self.page.number} has more than {MAX_PAGE_CHARS} characters")
+        size = fontsize * d
+        x0 = e
+        x1 = e + adv * a
+        y = f + rise * d
+        run = self.run
+        if run is not None:
+            gap = x0 - run[1]
+            if abs(y - run[2]) <= 0.15 * max(size, run[3]) and -0.3 * size <= gap <= 0.9 * max(size, run[3]):
+                if gap > 0.15 * size and run[4] and run[4][-1] != " " and text != " ":
+                    run[4].append(" ")
+                run[4].append(text)
+                run[1] = max(run[1], x1)
+                run[3] = max(run[3], size)
+                return adv
+            self.flush()
+        self.run = [x0, x1, y, size, [text]]
+        return adv
+
+    def flush(self) -> None:
+        if self.run is None:
+            return
+        x0, x1, y, size, chars = self.run
+        self.run = None
+        text = "".join(chars)
+        if not text.strip():
+            return
+        self.total += len(text)
+        if self.total > MAX_CHARS:
+            raise _TooMuchText(f"more than {MAX_CHARS} characters of text")
+        stripped = text.rstrip()
+        lead = len(text) - len(text.lstrip())
+        if lead:
+            x0 += (x1 - x0) * lead / len(text)  # a leading space glyph: start the run at its first word
+        self.page.runs.append(_Run(x0, x1, y, size, stripped.lstrip().translate(TRANSLATE)))
+
+    def begin_page(self, page: Any, ctm: Any) -> None:
+        self.count = 0
+        self.run = None
+
+    def end_page(self, page: Any) -> None:
+        self.flush()
+
+
+# --- Page furniture -------------------------------------------------------------------------------
+
+
+def _furniture(pages: list[_Page]) -> set[tuple[int, int]]:
+    """(page, run index) of running headers, footers and page numbers."""
+    found: set[tuple[int, int]] = set()
+    # Each page's top two and bottom two baselines: their text, where, and how far from the other text.
+    edges: dict[tuple[str, int], list[list[tuple[int, int]]]] = defaultdict(list)
+    for page in pages:
+        if not page.runs:
+            continue
+        rows: dict[int, list[int]] = defaultdict(list)
+        for i, r in enumerate(page.runs):
+            rows[round(r.y)].append(i)
+        ys = sorted(_merge_rows(rows), reverse=True)
+        if len(ys) < 3:
+            continue
+        candidates = [(ys[0], ys[1] if len(ys) > 1 else None), (ys[-1], ys[-2] if len(ys) > 1 else None)]
+        if len(ys) >= 5:
+            candidates += [(ys[1], ys[2]), (ys[-2], ys[-3])]
+        for y, neighbour in candidates:
+            members = _merge_rows(rows)[y]
+            text = " ".join(page.runs[i].text for i in sorted(members, key=lambda i: page.runs[i].x0)).strip()
+            size = max(page.runs[i].size for i in members)
+            apart = neighbour is None or abs(y - neighbour) > 1.6 * size
+            if PAGE_NUMBER.match(text) and apart and y in (ys[0], ys[-1]):
+                found.update((page.number, i) for i in members)
+                continue
+            if len(text) <= 200:
+                edges[(DIGITS.sub("#", " ".join(text.split())), round(y / 4))].append(
+                    [(page.number, i) for i in members])
+    counted = sum(1 for p in pages if p.runs)
+    for spots in edges.values():
+        pages_with = {spot[0][0] for spot in spots}
+        if len(pages_with) >= max(2, round(0.3 * counted)):
+            for spot in spots:
+                found.update(spot)
+    return found
+
+
+def _merge_rows(rows: dict[int, list[int]]) -> dict[int, list[int]]:
+    """Rows whose rounded baselines differ by one point are one row."""
+    merged: dict[int, list[int]] = {}
+    for y in sorted(rows, reverse=True):
+        near = next((k for k in merged if abs(k - y) <= 1), None)
+        if near is None:
+            merged[y] = list(rows[y])
+        else:
+            merged[near].extend(rows[y])
+    return merged
+
+
+# --- Columns and lines ----------------------------------------------------------------------------
+
+
+def _page_lines(runs: list[_Run], page: int) -> list[_Line]:
+    """A page's runs as lines in reading order."""
+    if not runs:
+        return []
+    gutter = _gutter(runs)
+    blocks: list[list[_Run]] = []
+    if gutter is None:
+        blocks = [runs]
+    else:
+        # Top to bottom: runs across the gutter (and runs on their baselines) make full-width blocks;
+        # between two of them, the left column is read before the right one.
+        band: list[_Run] = []
+        wide: list[_Run] = []
+        for r in sorted(runs, key=lambda r: -r.y):
+            across = r.x0 < gutter < r.x1
+            if across or (wide and abs(r.y - wide[-1].y) <= 0.45 * max(r.size, wide[-1].size)):
+                if band:
+                    blocks.extend(_split_band(band, gutter))
+                    band = []
+                wide.append(r)
+            else:
+                if wide:
+                    blocks.append(wide)
+                    wide = []
+                band.append(r)
+        if wide:
+            blocks.append(wide)
+        blocks.extend(_split_band(band, gutter))
+    out: list[_Line] = []
+    for block in blocks:
+        lines = _lines(block, page)
+        if lines and out:
+            lines[0].blank_before = lines[0].blank_before or not _runs_on(out[-1], lines[0])
+        out.extend(lines)
+    return out
+
+
+def _gutter(runs: list[_Run]) -> float | None:
+    """The x of the gap between two columns, or None for a page of one column.
+
+    Two columns: at least three runs start at one x in the middle of the text's width (the right
+    column's left edge, or its indent), and at least three of them have a run beside them (within half a
+    line's height) that ends left of that x; the gutter is the middle of the gap between the two."""
+    left = min(r.x0 for r in runs)
+    right = max(r.x1 for r in runs)
+    width = right - left
+    if width <= 0:
+        return None
+    starts = Counter(round(r.x0) for r in runs if left + 0.3 * width <= r.x0 <= left + 0.7 * width)
+    for edge, count in starts.most_common(3):
+        if count < 3:
+            break
+        lhs = sorted((r for r in runs if r.x1 <= edge - 2), key=lambda r: r.y)
+        if not lhs:
+            continue
+        ys = [r.y for r in lhs]
+        beside = 0
+        for r in runs:
+            if abs(r.x0 - edge) <= 1.5:
+                i = bisect.bisect_left(ys, r.y - 0.6 * r.size)
+                beside += i < len(ys) and ys[i] <= r.y + 0.6 * r.size
+        if beside >= 3:
+            inner = max(r.x1 for r in lhs)
+            outer = min((r.x0 for r in runs if r.x0 > inner), default=edge)
+            return (inner + outer) / 2
+    return None
+
+
+def _split_band(band: list[_Run], gutter: float) -> list[list[_Run]]:
+    """A band between full-width lines: its left column, then its right column."""
+    lhs = [r for r in band if r.x1 <= gutter]
+    rhs = [r for r in band if r.x0 >= gutter]
+    return [b for b in (lhs, rhs) if b]
+
+
+def _lines(runs: list[_Run], page: int) -> list[_Line]:
+    """Runs of one column as lines, top to bottom, with paragraph gaps and indents."""
+    rows: list[list[_Run]] = []
+    for r in sorted(runs, key=lambda r: -r.y):
+        if rows:
+            row = rows[-1]
+            main = max(row, key=lambda q: (q.size, len(q.text)))
+            if abs(r.y - main.y) <= 0.45 * max(r.size, main.size):
+                row.append(r)
+                continue
+        rows.append([r])
+    lines: list[_Line] = []
+    for row in rows:
+        row.sort(key=lambda r: r.x0)
+        main = max(row, key=lambda q: (q.size, len(q.text)))
+        text = row[0].text
+        for before, r in zip(row, row[1:]):
+            joint = "" if r.x0 - before.x1 < 0.15 * main.size or text.endswith(" ") else " "
+            text += joint + r.text
+        lines.append(_Line(row[0].x0, max(r.x1 for r in row), main.y, main.size, " ".join(text.split()), page))
+    if not lines:
+        return lines
+    # The column's left edge (a page number in the margin was dropped as furniture).
+    edge = min(line.x0 for line in lines)
+    right = max(line.x1 for line in lines)
+    # The usual line pitch, as a multiple of the font size: a gap clearly wider starts a new block.
+    gaps = [(a.y - b.y) / b.size for a, b in zip(lines, lines[1:]) if 0 < a.y - b.y < 3 * max(a.size, b.size)]
+    pitch = statistics.median(gaps) if gaps else 1.2
+    for i, line in enumerate(lines):
+        offset = line.x0 - edge
+        line.indent = min(12, round(offset / (0.5 * line.size))) if offset > 0.8 * line.size else 0
+        line.full = line.x1 >= right - max(2 * line.size, 0.1 * (right - edge))
+        if i:
+            gap = lines[i - 1].y - line.y
+            bigger = abs(line.size - lines[i - 1].size) > 0.15 * max(line.size, lines[i - 1].size)
+            line.blank_before = gap > 1.3 * pitch * line.size or gap < 0 or bigger
+    return lines
+
+
+def _runs_on(before: _Line, after: _Line) -> bool:
+    """Whether the text of a line at the bottom of a column or page runs on at the top of the next: the
+    two are set alike (size, indent) and the first is full (a paragraph's last line usually is not), does
+    not end a sentence, or the next goes on in lower case."""
+    if abs(before.size - after.size) > 0.15 * before.size:
+        return False
+    if abs(before.x0 - after.x0) > 2 and before.indent != after.indent:
+        return False
+    return before.full or after.text[:1].islower() or not re.search(r"[.!?:;][\"'”’)]?$", before.text)
+
+
+# --- Hyphenated words and URLs broken over lines --------------------------------------------------
+
+
+def _join_breaks(lines: list[_Line]) -> None:
+    """Join words hyphenated at a line end and URLs broken over lines, on the first line; a line left
+    empty is dropped."""
+    words = Counter(w.lower() for line in lines for w in WORD.findall(line.text))
+    i = 0
+    while i < len(lines) - 1:
+        line, after = lines[i], lines[i + 1]
+        if after.blank_before or not line.text or not after.text:
+            i += 1
+            continue
+        first = WORD_AT_START.match(after.text)
+        if first is None:
+            i += 1
+            continue
+        token = first.group(1)
+        joined = _url_join(line, token) or _hyphen_join(line, token, words)
+        if joined is None:
+            i += 1
+            continue
+        line.text = joined
+        rest = after.text[first.end():].lstrip()
+        if rest:
+            after.text = rest
+            i += 1
+        else:
+            line.full = after.full
+            del lines[i + 1]
+
+
+def _url_join(line: _Line, token: str) -> str | None:
+    url = URL_AT_END.search(line.text)
+    if url is None or not line.full or re.match(r"(?:https?://|www\.)", token, re.I):
+        return None
+    if not URL_TEXT.fullmatch(token):
+        return None
+    tail = token.rstrip(".,;:>)]")
+    if not tail:
+        return None
+    ends_open = url.group(0)[-1] in "-_?=&#%~+"
+    if URL_INNER.search(tail) or ends_open:
+        return line.text + token
+    return None
+
+
+def _hyphen_join(line: _Line, token: str, words: Counter[str]) -> str | None:
+    m = HYPHEN_AT_END.search(line.text)
+    if m is None or not line.full:
+        return None
+    head = m.group(1) or m.group(3) or m.group(5)
+    if m.group(5):
+        return line.text + token if token[0].isdigit() else None  # "pp. 45–" / "70."
+    if URL_AT_END.search(line.text):
+        return None
+    word = re.match(r"[^\W\d_]+", token)
+    if m.group(1) and head[-1].islower() and word and token[0].islower():
+        piece = word.group(0)
+        hyphenated = f"{head}-{piece}".lower()
+        solid = f"{head}{piece}".lower()
+        if words[hyphenated] > 0 and words[solid] == 0:
+            return line.text + token  # "well-" / "known": the document writes "well-known"
+        return line.text[:-1] + token
+    if token[0].isupper() or token[0].isdigit():
+        return line.text + token  # "Korea-" / "Utara", "2019-" / "2020": a real hyphen
+    return None
