@@ -38,6 +38,15 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import pdfminer.pdftypes
+from pdfminer.pdfdevice import PDFTextDevice
+from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdffont import PDFUnicodeNotDefined
+from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+from pdfminer.pdfpage import PDFPage
+from pdfminer.pdfparser import PDFParser
+from pdfminer.psexceptions import PSException
+
 from auditor.errors import DocumentError
 from auditor.model import Document
 
@@ -130,6 +139,7 @@ class _Line:
     page: int
     indent: int = 0
     full: bool = False  # reaches the right edge of its column: the text may run on to the next line
+    room: float = 0.0  # the space left between the line's end and its column's right edge
     blank_before: bool = False
 
 
@@ -141,11 +151,13 @@ class _Page:
 
 def read_pdf(path: str, data: bytes) -> Document:
     """Read a PDF's text into a Document: lines in reading order, `locators[line] = "page N"`."""
-    if not data.lstrip()[:1024].startswith(b"%PDF") and b"%PDF-" not in data[:1024]:
+    if b"%PDF-" not in data[:1024]:
         raise DocumentError(f"{path}: is not a PDF file (no %PDF header)")
-    pages = _extract(path, data)
+    pages, turned = _extract(path, data)
     glyphs = sum(len(r.text) for p in pages for r in p.runs)
     if not any(r.text.strip() for p in pages for r in p.runs):
+        if turned:
+            raise DocumentError(f"{path}: all its text is rotated or mirrored; the auditor reads upright text")
         raise DocumentError(f"{path}: has no text layer (a scanned PDF?); the auditor does not do OCR")
     unmapped = sum(r.text.count(UNMAPPED) for p in pages for r in p.runs)
     if unmapped > MAX_UNMAPPED_SHARE * glyphs:
@@ -175,15 +187,9 @@ def read_pdf(path: str, data: bytes) -> Document:
 # --- Extraction: glyphs into runs, page by page ---------------------------------------------------
 
 
-def _extract(path: str, data: bytes) -> list[_Page]:
-    logging.getLogger("pdfminer").setLevel(logging.CRITICAL)
-    import pdfminer.pdftypes
-    from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
-    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
-    from pdfminer.pdfpage import PDFPage
-    from pdfminer.pdfparser import PDFParser
-    from pdfminer.psexceptions import PSException
-
+def _extract(path: str, data: bytes) -> tuple[list[_Page], int]:
+    """The pages' runs, and how many glyphs were left out because they are not upright."""
+    logging.getLogger("pdfminer").setLevel(logging.CRITICAL)  # its warnings about damaged files
     pdfminer.pdftypes.zlib = _BoundedZlib()  # type: ignore[assignment]
     device: _TextDevice | None = None
     try:
@@ -215,24 +221,18 @@ def _extract(path: str, data: bytes) -> list[_Page]:
             OverflowError, ZeroDivisionError, zlib.error, EOFError, OSError) as exc:
         if device is not None and device.pages:
             # A damaged page after readable ones: keep what was read (the reader says less, not nothing).
-            return device.pages
+            return device.pages, device.turned
         detail = str(exc).split("\n")[0][:120]
         raise DocumentError(f"{path}: is damaged or not a PDF the auditor can read "
                             f"({type(exc).__name__}{': ' + detail if detail else ''})") from None
-    return device.pages
+    return device.pages, device.turned
 
 
 class _TooMuchText(Exception):
     pass
 
 
-def _device_base() -> type:
-    from pdfminer.pdfdevice import PDFTextDevice
-
-    return PDFTextDevice
-
-
-class _TextDevice(_device_base()):  # type: ignore[misc]
+class _TextDevice(PDFTextDevice):
     """A pdfminer device that keeps each upright glyph as (x, baseline, advance, size, text) and groups
     consecutive glyphs into runs; everything else a page draws is ignored."""
 
@@ -242,15 +242,15 @@ class _TextDevice(_device_base()):  # type: ignore[misc]
         self.page = _Page(0)
         self.total = 0
         self.count = 0
+        self.turned = 0  # glyphs not upright, left out
         self.run: list[Any] | None = None  # [x0, x1, y, size, chars]
 
     def render_char(self, matrix: Any, font: Any, fontsize: float, scaling: float, rise: float, cid: int,
                     ncs: Any, graphicstate: Any) -> float:
-        from pdfminer.pdffont import PDFUnicodeNotDefined
-
         adv: float = font.char_width(cid) * fontsize * scaling
         a, b, c, d, e, f = matrix
         if a <= 0 or d <= 0 or abs(b) > 1e-3 * a or abs(c) > 1e-3 * d:
+            self.turned += 1
             return adv  # rotated, mirrored or upside-down text: margins' stamps, rotated table heads
         try:
             text = font.to_unichr(cid)
@@ -465,7 +465,8 @@ def _lines(runs: list[_Run], page: int) -> list[_Line]:
     for i, line in enumerate(lines):
         offset = line.x0 - edge
         line.indent = min(12, round(offset / (0.5 * line.size))) if offset > 0.8 * line.size else 0
-        line.full = line.x1 >= right - max(2 * line.size, 0.1 * (right - edge))
+        line.room = right - line.x1
+        line.full = line.room <= max(2 * line.size, 0.1 * (right - edge))
         if i:
             gap = lines[i - 1].y - line.y
             bigger = abs(line.size - lines[i - 1].size) > 0.15 * max(line.size, lines[i - 1].size)
@@ -512,13 +513,19 @@ def _join_breaks(lines: list[_Line]) -> None:
             after.text = rest
             i += 1
         else:
-            line.full = after.full
+            line.full, line.room = after.full, after.room
             del lines[i + 1]
+
+
+def _wraps(line: _Line, token: str) -> bool:
+    """Whether the line was broken because the next word did not fit: it is full, or the space left on
+    it is narrower than the next line's first word (at a generous half an em a character)."""
+    return line.full or line.room < (len(token) + 1) * 0.5 * line.size
 
 
 def _url_join(line: _Line, token: str) -> str | None:
     url = URL_AT_END.search(line.text)
-    if url is None or not line.full or re.match(r"(?:https?://|www\.)", token, re.I):
+    if url is None or not _wraps(line, token) or re.match(r"(?:https?://|www\.)", token, re.I):
         return None
     if not URL_TEXT.fullmatch(token):
         return None
@@ -533,7 +540,7 @@ def _url_join(line: _Line, token: str) -> str | None:
 
 def _hyphen_join(line: _Line, token: str, words: Counter[str]) -> str | None:
     m = HYPHEN_AT_END.search(line.text)
-    if m is None or not line.full:
+    if m is None or not _wraps(line, token):
         return None
     head = m.group(1) or m.group(3) or m.group(5)
     if m.group(5):
