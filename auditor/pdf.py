@@ -245,39 +245,65 @@ class _TextDevice(PDFTextDevice):
         self.turned = 0  # glyphs not upright, left out
         self.run: list[Any] | None = None  # [x0, x1, y, size, chars]
 
+    def render_string_horizontal(self, seq: Any, matrix: Any, pos: Any, font: Any, fontsize: float,
+                                 scaling: float, charspace: float, wordspace: float, rise: float,
+                                 dxscale: float, ncs: Any, graphicstate: Any) -> Any:
+        """pdfminer's own loop over a string's glyphs (the same advances, spacing and kerning), with
+        each glyph's position computed here rather than through a matrix and a call per glyph."""
+        (x, y) = pos
+        a, b, c, d, e, f = matrix
+        upright = a > 0 and d > 0 and abs(b) <= 1e-3 * a and abs(c) <= 1e-3 * d
+        needcharspace = False
+        for obj in seq:
+            if isinstance(obj, (int, float)):
+                x -= obj * dxscale
+                needcharspace = True
+            elif isinstance(obj, bytes):
+                for cid in font.decode(obj):
+                    if needcharspace:
+                        x += charspace
+                    adv = font.char_width(cid) * fontsize * scaling
+                    if upright:
+                        self._glyph(a * x + c * y + e, b * x + d * y + f + rise * d, adv * a, fontsize * d, font, cid)
+                    else:
+                        self.turned += 1  # rotated, mirrored or upside-down: margin stamps, turned table heads
+                    x += adv
+                    if cid == 32 and wordspace:
+                        x += wordspace
+                    needcharspace = True
+        return (x, y)
+
     def render_char(self, matrix: Any, font: Any, fontsize: float, scaling: float, rise: float, cid: int,
                     ncs: Any, graphicstate: Any) -> float:
+        """Glyphs of vertical writing come here: left out."""
+        self.turned += 1
         adv: float = font.char_width(cid) * fontsize * scaling
-        a, b, c, d, e, f = matrix
-        if a <= 0 or d <= 0 or abs(b) > 1e-3 * a or abs(c) > 1e-3 * d:
-            self.turned += 1
-            return adv  # rotated, mirrored or upside-down text: margins' stamps, rotated table heads
+        return adv
+
+    def _glyph(self, x0: float, y: float, width: float, size: float, font: Any, cid: int) -> None:
         try:
             text = font.to_unichr(cid)
-        except PDFUnicodeNotDefined:
-            text = UNMAPPED
-        except (KeyError, IndexError, ValueError, TypeError):
+        except (PDFUnicodeNotDefined, KeyError, IndexError, ValueError, TypeError):
             text = UNMAPPED
         self.count += 1
         if self.count > MAX_PAGE_CHARS:
             raise _TooMuchText(f"page {self.page.number} has more than {MAX_PAGE_CHARS} characters")
-        size = fontsize * d
-        x0 = e
-        x1 = e + adv * a
-        y = f + rise * d
+        x1 = x0 + width
         run = self.run
         if run is not None:
             gap = x0 - run[1]
-            if abs(y - run[2]) <= 0.15 * max(size, run[3]) and -0.3 * size <= gap <= 0.9 * max(size, run[3]):
-                if gap > 0.15 * size and run[4] and run[4][-1] != " " and text != " ":
-                    run[4].append(" ")
-                run[4].append(text)
-                run[1] = max(run[1], x1)
-                run[3] = max(run[3], size)
-                return adv
+            big = size if size > run[3] else run[3]
+            if -0.15 * big <= y - run[2] <= 0.15 * big and -0.3 * size <= gap <= 0.9 * big:
+                chars = run[4]
+                if gap > 0.15 * size and chars[-1] != " " and text != " ":
+                    chars.append(" ")
+                chars.append(text)
+                if x1 > run[1]:
+                    run[1] = x1
+                run[3] = big
+                return
             self.flush()
         self.run = [x0, x1, y, size, [text]]
-        return adv
 
     def flush(self) -> None:
         if self.run is None:
@@ -308,39 +334,39 @@ class _TextDevice(PDFTextDevice):
 
 
 def _furniture(pages: list[_Page]) -> set[tuple[int, int]]:
-    """(page, run index) of running headers, footers and page numbers."""
+    """(page, run index) of running headers, footers and page numbers. Candidates are the one or two
+    rows at the top and at the bottom of a page that a wide gap sets apart from the text; of those, a
+    bare page number on the outermost row, and text that recurs (digits aside) at one height on at least
+    30% of the pages, two at least."""
     found: set[tuple[int, int]] = set()
-    # Each page's top two and bottom two baselines: their text, where, and how far from the other text.
-    edges: dict[tuple[str, int], list[list[tuple[int, int]]]] = defaultdict(list)
+    edges: dict[str, list[tuple[float, int, list[int]]]] = defaultdict(list)
     for page in pages:
-        if not page.runs:
-            continue
         rows: dict[int, list[int]] = defaultdict(list)
         for i, r in enumerate(page.runs):
             rows[round(r.y)].append(i)
-        ys = sorted(_merge_rows(rows), reverse=True)
+        merged = _merge_rows(rows)
+        ys = sorted(merged, reverse=True)
         if len(ys) < 3:
             continue
-        candidates = [(ys[0], ys[1] if len(ys) > 1 else None), (ys[-1], ys[-2] if len(ys) > 1 else None)]
-        if len(ys) >= 5:
-            candidates += [(ys[1], ys[2]), (ys[-2], ys[-3])]
-        for y, neighbour in candidates:
-            members = _merge_rows(rows)[y]
-            text = " ".join(page.runs[i].text for i in sorted(members, key=lambda i: page.runs[i].x0)).strip()
-            size = max(page.runs[i].size for i in members)
-            apart = neighbour is None or abs(y - neighbour) > 1.6 * size
-            if PAGE_NUMBER.match(text) and apart and y in (ys[0], ys[-1]):
-                found.update((page.number, i) for i in members)
-                continue
-            if len(text) <= 200:
-                edges[(DIGITS.sub("#", " ".join(text.split())), round(y / 4))].append(
-                    [(page.number, i) for i in members])
+        size = {y: max(page.runs[i].size for i in merged[y]) for y in ys}
+        for edge in (ys, ys[::-1]):
+            # The rows before the first wide gap from the top (or the bottom): one or two rows set apart.
+            block = next((edge[:k + 1] for k in range(min(2, len(edge) - 1))
+                          if abs(edge[k] - edge[k + 1]) > 1.6 * size[edge[k]]), [])
+            for y in block:
+                members = sorted(merged[y], key=lambda i: page.runs[i].x0)
+                text = " ".join(page.runs[i].text for i in members).strip()
+                if PAGE_NUMBER.match(text) and y == edge[0]:
+                    found.update((page.number, i) for i in members)
+                elif len(text) <= 200:
+                    edges[DIGITS.sub("#", " ".join(text.split()))].append((y, page.number, members))
     counted = sum(1 for p in pages if p.runs)
     for spots in edges.values():
-        pages_with = {spot[0][0] for spot in spots}
-        if len(pages_with) >= max(2, round(0.3 * counted)):
-            for spot in spots:
-                found.update(spot)
+        middle = statistics.median(y for y, _, _ in spots)
+        there = [(number, members) for y, number, members in spots if abs(y - middle) <= 3]
+        if len({number for number, _ in there}) >= max(2, round(0.3 * counted)):
+            for number, members in there:
+                found.update((number, i) for i in members)
     return found
 
 

@@ -236,3 +236,21 @@ def test_demo_paper_pdf_audits_like_its_text() -> None:
     assert made[0] == text[0]
     assert made[1] == text[1]
     assert made[2] == text[2]
+
+
+def test_furniture_needs_repetition_at_one_height() -> None:
+    """A header repeated (page number aside) at one height is furniture; the same words lower down on a
+    page, or a line found on one page only, are text."""
+    pages = []
+    for n in range(1, 6):
+        runs = [pdf._Run(100, 300, 800, 8, f"Jurnal Kajian · Vol. 3 · hal. {10 + n}")]
+        runs += [pdf._Run(72, 500, 760 - 14 * k, 11, f"Body line {k} of page {n}.") for k in range(10)]
+        runs.append(pdf._Run(290, 300, 40, 9, str(10 + n)))
+        pages.append(pdf._Page(n, runs))
+    pages[2].runs.append(pdf._Run(72, 300, 600, 8, "Jurnal Kajian · Vol. 3 · hal. 99"))  # in the text
+    pages[3].runs.append(pdf._Run(72, 300, 20, 8, "A footnote at the very bottom of one page."))
+    found = pdf._furniture(pages)
+    dropped = {pages[n - 1].runs[i].text for n, i in found}
+    assert dropped == {f"Jurnal Kajian · Vol. 3 · hal. {10 + n}" for n in range(1, 6)} | {
+        str(10 + n) for n in (1, 2, 3, 5)}
+    # Page 4's number is not on its bottom row (the footnote is), so it stays: the reader says less.
