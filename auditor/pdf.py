@@ -48,7 +48,7 @@ from pdfminer.pdfparser import PDFParser
 from pdfminer.psexceptions import PSException
 
 from auditor.errors import DocumentError
-from auditor.model import Document
+from auditor.model import DeclaredItem, Document, ReferenceSection
 
 MAX_PAGES = 2000
 MAX_CHARS = 5_000_000  # glyphs in the whole document
@@ -165,23 +165,59 @@ def read_pdf(path: str, data: bytes) -> Document:
                             "export the PDF again with searchable text")
     furniture = _furniture(pages)
     lines: list[_Line] = []
+    notes: list[tuple[int, list[_Line]]] = []
     for page in pages:
         runs = [r for i, r in enumerate(page.runs) if (page.number, i) not in furniture]
-        page_lines = _page_lines(runs, page.number)
+        body, page_notes = _footnotes(runs)
+        page_lines = _page_lines(body, page.number)
         if page_lines and lines:
             page_lines[0].blank_before = page_lines[0].blank_before or not _runs_on(lines[-1], page_lines[0])
         lines.extend(page_lines)
+        for number, note_runs in page_notes:
+            note_lines = _lines(note_runs, page.number)
+            if note_lines:
+                note_lines[0].text = f"{number}. {note_lines[0].text}"
+                for line in note_lines:
+                    line.indent = 0
+                notes.append((number, note_lines))
     _join_breaks(lines)
     out: list[str] = []
     locators: dict[int, str] = {}
-    for line in lines:
+
+    def put(line: _Line) -> None:
         if line.blank_before and out and out[-1]:
             out.append("")
             locators[len(out)] = f"page {line.page}"
         out.append(" " * line.indent + line.text)
         locators[len(out)] = f"page {line.page}"
-    return Document(path=path, format="pdf", sha256=hashlib.sha256(data).hexdigest(), encoding="pdf",
-                    lines=out, locators=locators)
+
+    for line in lines:
+        put(line)
+    doc = Document(path=path, format="pdf", sha256=hashlib.sha256(data).hexdigest(), encoding="pdf",
+                   lines=out, locators=locators)
+    if notes:
+        doc.declared_sections = _with_notes(doc, notes, put)
+    return doc
+
+
+def _with_notes(doc: Document, notes: list[tuple[int, list[_Line]]], put: Any) -> list[ReferenceSection]:
+    """The footnotes, put after the text, as a declared section of notes; the text's own reference lists
+    (a bibliography under its heading) are found as usual, from the text before them."""
+    from auditor.parsing.sections import find_sections
+
+    sections = find_sections(doc)
+    items: list[DeclaredItem] = []
+    for number, note_lines in notes:
+        _join_breaks(note_lines)
+        note_lines[0].blank_before = True
+        for line in note_lines:
+            line.blank_before = line is note_lines[0]
+            put(line)
+            if line is note_lines[0]:
+                items.append(DeclaredItem(len(doc.lines), number))
+        items[-1].end_line = len(doc.lines)
+    sections.append(ReferenceSection(None, None, items[0].line, len(doc.lines), footnotes=True, items=items))
+    return sections
 
 
 # --- Extraction: glyphs into runs, page by page ---------------------------------------------------
@@ -341,10 +377,7 @@ def _furniture(pages: list[_Page]) -> set[tuple[int, int]]:
     found: set[tuple[int, int]] = set()
     edges: dict[str, list[tuple[float, int, list[int]]]] = defaultdict(list)
     for page in pages:
-        rows: dict[int, list[int]] = defaultdict(list)
-        for i, r in enumerate(page.runs):
-            rows[round(r.y)].append(i)
-        merged = _merge_rows(rows)
+        merged = _rows(page.runs)
         ys = sorted(merged, reverse=True)
         if len(ys) < 3:
             continue
@@ -370,16 +403,78 @@ def _furniture(pages: list[_Page]) -> set[tuple[int, int]]:
     return found
 
 
-def _merge_rows(rows: dict[int, list[int]]) -> dict[int, list[int]]:
-    """Rows whose rounded baselines differ by one point are one row."""
-    merged: dict[int, list[int]] = {}
-    for y in sorted(rows, reverse=True):
-        near = next((k for k in merged if abs(k - y) <= 1), None)
-        if near is None:
-            merged[y] = list(rows[y])
-        else:
-            merged[near].extend(rows[y])
-    return merged
+def _rows(runs: list[_Run]) -> dict[float, list[int]]:
+    """Runs grouped into rows by baseline (a superscript joins its line): the row's baseline (that of
+    its largest run) -> the indices of its runs."""
+    rows: dict[float, list[int]] = {}
+    order = sorted(range(len(runs)), key=lambda i: -runs[i].y)
+    current: list[int] = []
+    main: _Run | None = None
+    for i in order:
+        r = runs[i]
+        if main is not None and abs(r.y - main.y) <= 0.45 * max(r.size, main.size):
+            current.append(i)
+            if (r.size, len(r.text)) > (main.size, len(main.text)):
+                main = r
+            continue
+        if main is not None:
+            rows[main.y] = current
+        current, main = [i], r
+    if main is not None:
+        rows[main.y] = current
+    return rows
+
+
+# --- Footnotes ------------------------------------------------------------------------------------
+
+NOTE_NUMBER = re.compile(r"\d{1,3}")
+
+
+def _footnotes(runs: list[_Run]) -> tuple[list[_Run], list[tuple[int, list[_Run]]]]:
+    """A page's text without its footnotes, and the footnotes: (number, runs) in order.
+
+    Only when the page shows them beyond doubt: superscript numbers after words in the text (markers),
+    superscript numbers opening lines below all of them (notes), consecutive, and the same numbers in
+    both. The markers become "[N]" as in the HTML reader. Otherwise the page is left as it is."""
+    digits = [r for r in runs if NOTE_NUMBER.fullmatch(r.text)]
+    if not digits or _gutter(runs) is not None:
+        return runs, []
+    markers: list[tuple[_Run, int]] = []
+    openers: list[tuple[_Run, int]] = []
+    for d in digits:
+        hosts = [r for r in runs if r is not d and r.size >= 1.25 * d.size
+                 and 0.1 * r.size <= d.y - r.y <= 0.7 * r.size]
+        if any(abs(d.x0 - h.x1) <= 0.3 * h.size for h in hosts):
+            markers.append((d, int(d.text)))
+        elif any(0 <= h.x0 - d.x1 <= 2 * h.size for h in hosts) and not any(
+                r.x1 <= d.x0 + 0.1 and abs(r.y - d.y) <= 0.7 * max(r.size, d.size) for r in runs if r is not d):
+            openers.append((d, int(d.text)))
+    if not markers or not openers:
+        return runs, []
+    openers.sort(key=lambda o: -o[0].y)
+    numbers = [n for _, n in openers]
+    lowest_marker = min(m.y for m, _ in markers)
+    if (any(b != a + 1 for a, b in zip(numbers, numbers[1:])) or sorted({n for _, n in markers}) != numbers
+            or openers[0][0].y >= lowest_marker):
+        return runs, []
+    first = openers[0][0]
+    host_size = max(r.size for r in runs if abs(r.y - first.y) <= 0.7 * r.size and r is not first)
+    area = [r for r in runs if r.y < first.y + 0.5 * host_size]
+    ys = [r.y for r in runs]
+    if first.y > max(ys) - (max(ys) - min(ys)) / 3 or sum(len(r.text) for r in area) > 0.6 * sum(
+            len(r.text) for r in runs):
+        return runs, []  # notes fill the foot of a page, never its top (an affiliation under a title)
+    taken = {id(r) for r in area}
+    body = [r for r in runs if id(r) not in taken]
+    for m, n in markers:
+        m.text = f"[{n}]"
+    notes: list[tuple[int, list[_Run]]] = []
+    opening = {id(o) for o, _ in openers}
+    bounds = [o[0].y for o in openers[1:]] + [float("-inf")]
+    for (opener, number), below in zip(openers, bounds):
+        note = [r for r in area if id(r) not in opening and below + 0.5 * host_size <= r.y < opener.y + 0.5 * host_size]
+        notes.append((number, note))
+    return body, notes
 
 
 # --- Columns and lines ----------------------------------------------------------------------------

@@ -254,3 +254,33 @@ def test_furniture_needs_repetition_at_one_height() -> None:
     assert dropped == {f"Jurnal Kajian · Vol. 3 · hal. {10 + n}" for n in range(1, 6)} | {
         str(10 + n) for n in (1, 2, 3, 5)}
     # Page 4's number is not on its bottom row (the footnote is), so it stays: the reader says less.
+
+
+def test_footnotes_are_declared_as_notes() -> None:
+    """footnotes.pdf (pandoc and LibreOffice): superscript markers in the text and numbered notes at the
+    foot of three pages become "[N]" markers and a declared section of notes after the text; the
+    bibliography under its heading is still found, and each note is located on its own page."""
+    from auditor.parsing import parse_document
+
+    doc = load_document(FIXTURES / "footnotes.pdf")
+    assert doc.declared_sections is not None
+    notes = [s for s in doc.declared_sections if s.footnotes]
+    assert len(notes) == 1 and [i.number for i in notes[0].items or []] == [1, 2, 3, 4, 5, 6]
+    assert [doc.locators[i.line] for i in notes[0].items or []] == ["page 1"] * 3 + ["page 2"] * 2 + ["page 3"]
+    text = " ".join(doc.lines)
+    assert "pada 1991.[3] Paragraf" in text and "1991.3" not in text
+    # The paragraph broken by page 1's notes runs on, unbroken, at the top of page 2.
+    assert any(line.endswith("latar belakang") for line in doc.lines)
+    parsed = parse_document(doc)
+    assert [e.kind for e in parsed.entries] == ["reference"] * 3 + ["note", "note", "ibid", "note", "note", "note"]
+    assert all(c.status == "resolved" for c in parsed.citations) and len(parsed.citations) == 6
+    _, _, findings = snapshot(FIXTURES / "footnotes.pdf")
+    assert [(f[0], f[2]) for f in findings] == [("bibliography-order", "Kitchen, Nicholas 2010"),
+                                                ("uncited-entry", "Kitchen, Nicholas 2010")]
+
+
+def test_superscripts_without_notes_stay_text() -> None:
+    """An affiliation mark ("Iman Sukoco1" over a numbered list) is not a footnote: nothing is declared."""
+    doc = load_document(REFERENCES / "004_5a448dbc96d01709.pdf")
+    assert doc.declared_sections is None
+    assert doc.lines[2] == "Iman Sukoco1"
