@@ -31,8 +31,10 @@ import bisect
 import hashlib
 import io
 import logging
+import os
 import re
 import statistics
+import struct
 import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -163,6 +165,16 @@ def read_pdf(path: str, data: bytes) -> Document:
     if unmapped > MAX_UNMAPPED_SHARE * glyphs:
         raise DocumentError(f"{path}: its text cannot be decoded (fonts without a Unicode map); "
                             "export the PDF again with searchable text")
+    try:
+        return _layout(path, data, pages)
+    except (ArithmeticError, ValueError, IndexError, KeyError, RecursionError) as exc:
+        if os.environ.get("AUDITOR_DEBUG"):
+            raise
+        raise DocumentError(f"{path}: its text could not be laid out ({type(exc).__name__}); not read") from None
+
+
+def _layout(path: str, data: bytes, pages: list[_Page]) -> Document:
+    """The pages' runs as the document's lines, with footnotes declared."""
     furniture = _furniture(pages)
     lines: list[_Line] = []
     notes: list[tuple[int, list[_Line]]] = []
@@ -254,7 +266,7 @@ def _extract(path: str, data: bytes) -> tuple[list[_Page], int]:
     except RecursionError:
         raise DocumentError(f"{path}: its structure is nested too deeply to read") from None
     except (PSException, ValueError, TypeError, KeyError, IndexError, AttributeError, AssertionError,
-            OverflowError, ZeroDivisionError, zlib.error, EOFError, OSError) as exc:
+            OverflowError, ZeroDivisionError, zlib.error, EOFError, OSError, RuntimeError, struct.error) as exc:
         if device is not None and device.pages:
             # A damaged page after readable ones: keep what was read (the reader says less, not nothing).
             return device.pages, device.turned
@@ -288,7 +300,8 @@ class _TextDevice(PDFTextDevice):
         each glyph's position computed here rather than through a matrix and a call per glyph."""
         (x, y) = pos
         a, b, c, d, e, f = matrix
-        upright = a > 0 and d > 0 and abs(b) <= 1e-3 * a and abs(c) <= 1e-3 * d
+        # Upright glyphs of a visible size (text set at size 0 cannot be read, nor laid out).
+        upright = a > 0 and d > 0 and abs(b) <= 1e-3 * a and abs(c) <= 1e-3 * d and fontsize * d >= 0.5
         needcharspace = False
         for obj in seq:
             if isinstance(obj, (int, float)):
