@@ -178,10 +178,17 @@ def _layout(path: str, data: bytes, pages: list[_Page]) -> Document:
     furniture = _furniture(pages)
     lines: list[_Line] = []
     notes: list[tuple[int, list[_Line]]] = []
-    for page in pages:
-        runs = [r for i, r in enumerate(page.runs) if (page.number, i) not in furniture]
-        body, page_notes = _footnotes(runs)
-        page_lines = _page_lines(body, page.number)
+    texts = [[r for i, r in enumerate(page.runs) if (page.number, i) not in furniture] for page in pages]
+    gutters = [_gutter(runs) for runs in texts]
+    found = [g for g in gutters if g is not None]
+    # A page of a two-column document with little text in one column (the last page) is read with the
+    # gutter the other pages show.
+    hint = statistics.median(found) if found else None
+    for page, runs, gutter in zip(pages, texts, gutters):
+        if gutter is None and hint is not None and _beside(runs, hint):
+            gutter = hint
+        body, page_notes = _footnotes(runs) if gutter is None else (runs, [])
+        page_lines = _page_lines(body, page.number, gutter)
         if page_lines and lines:
             page_lines[0].blank_before = page_lines[0].blank_before or not _runs_on(lines[-1], page_lines[0])
         lines.extend(page_lines)
@@ -450,7 +457,7 @@ def _footnotes(runs: list[_Run]) -> tuple[list[_Run], list[tuple[int, list[_Run]
     superscript numbers opening lines below all of them (notes), consecutive, and the same numbers in
     both. The markers become "[N]" as in the HTML reader. Otherwise the page is left as it is."""
     digits = [r for r in runs if NOTE_NUMBER.fullmatch(r.text)]
-    if not digits or _gutter(runs) is not None:
+    if not digits:
         return runs, []
     markers: list[tuple[_Run, int]] = []
     openers: list[tuple[_Run, int]] = []
@@ -493,11 +500,10 @@ def _footnotes(runs: list[_Run]) -> tuple[list[_Run], list[tuple[int, list[_Run]
 # --- Columns and lines ----------------------------------------------------------------------------
 
 
-def _page_lines(runs: list[_Run], page: int) -> list[_Line]:
-    """A page's runs as lines in reading order."""
+def _page_lines(runs: list[_Run], page: int, gutter: float | None) -> list[_Line]:
+    """A page's runs as lines in reading order, column by column where a gutter is given."""
     if not runs:
         return []
-    gutter = _gutter(runs)
     blocks: list[list[_Run]] = []
     if gutter is None:
         blocks = [runs]
@@ -559,6 +565,14 @@ def _gutter(runs: list[_Run]) -> float | None:
             outer = min((r.x0 for r in runs if r.x0 > inner), default=edge)
             return (inner + outer) / 2
     return None
+
+
+def _beside(runs: list[_Run], gutter: float) -> bool:
+    """Whether a page has text on both sides of a gutter on one height, and a line starting just right
+    of it: a two-column page with little text in one column."""
+    lhs = [r for r in runs if r.x1 <= gutter]
+    rhs = [r for r in runs if r.x0 >= gutter and r.x0 <= gutter + 20]
+    return any(abs(a.y - b.y) <= 0.6 * b.size for a in lhs for b in rhs[:50])
 
 
 def _split_band(band: list[_Run], gutter: float) -> list[list[_Run]]:

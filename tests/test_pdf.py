@@ -284,3 +284,17 @@ def test_superscripts_without_notes_stay_text() -> None:
     doc = load_document(REFERENCES / "004_5a448dbc96d01709.pdf")
     assert doc.declared_sections is None
     assert doc.lines[2] == "Iman Sukoco1"
+
+
+def test_a_short_column_is_read_with_the_documents_gutter() -> None:
+    """The last page of a two-column paper, its right column two lines long: the other pages' gutter
+    keeps the columns apart."""
+    def page(number: int, right_lines: int) -> pdf._Page:
+        runs = [pdf._Run(50, 280, 700 - 14 * k, 10, f"left {number}.{k} text") for k in range(8)]
+        runs += [pdf._Run(300, 530, 700 - 14 * k, 10, f"right {number}.{k} text") for k in range(right_lines)]
+        return pdf._Page(number, runs)
+
+    pages = [page(1, 8), page(2, 8), page(3, 2)]
+    doc = pdf._layout("x.pdf", b"", pages)
+    last = [line for n, line in enumerate(doc.lines, 1) if doc.locators[n] == "page 3" and line]
+    assert last == [f"left 3.{k} text" for k in range(8)] + ["right 3.0 text", "right 3.1 text"]
