@@ -9,8 +9,13 @@ the glyphs:
   height (digits aside: "Jurnal X, Vol. 3, hal. 12"), or a bare page number there ("12", "- 12 -",
   "Page 12", "Halaman 12", "xii") set apart from the text, is dropped.
 - **Columns**: a page whose runs line up on a left edge in the middle of the page with text beside them
-  on the same baselines is read column by column: between two full-width lines (title, abstract, a wide
-  table), the left column, then the right one.
+  on the same heights is read column by column: between two full-width lines (title, abstract, a wide
+  table), the left column, then the right one. A page with a short column (the last one) is read with
+  the gutter the other pages show.
+- **Footnotes**: where a page's superscript markers and the superscript numbers opening lines at its
+  foot agree (the same consecutive numbers), the markers become "[N]" and the notes go after the text,
+  declared as a section of notes (each still located on its page); a bibliography under its heading is
+  found as usual. Pages where they do not agree are left as they are.
 - **Lines**: runs on one baseline (superscripts and subscripts included) make a line; a blank line is
   kept where the gap above a line is clearly wider than the page's line pitch (a new paragraph or
   block) and between columns and pages unless the text runs on; a line indented from the column's left
@@ -228,8 +233,7 @@ def _with_notes(doc: Document, notes: list[tuple[int, list[_Line]]], put: Any) -
     items: list[DeclaredItem] = []
     for number, note_lines in notes:
         _join_breaks(note_lines)
-        note_lines[0].blank_before = True
-        for line in note_lines:
+        for line in note_lines:  # `put` appends to doc.lines and doc.locators
             line.blank_before = line is note_lines[0]
             put(line)
             if line is note_lines[0]:
