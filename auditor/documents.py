@@ -34,6 +34,7 @@ FORMATS = {
     ".doc": "docx",  # read only to say that a legacy .doc must be saved as .docx
     ".bib": "bib",
     ".tex": "tex",
+    ".pdf": "pdf",
 }
 MAX_BYTES = 20 * 1024 * 1024
 # Formats read by a reader of their own: "module:function", imported only when such a file is read.
@@ -45,6 +46,7 @@ READERS: dict[str, str] = {
     "docx": "auditor.docx:read_docx",
     "bib": "auditor.bibtex:read_bib",
     "tex": "auditor.latex:read_tex",
+    "pdf": "auditor.pdf:read_pdf",
 }
 # Formats whose files name other files as their parts (a LaTeX paper's \\bibliography and \\input, a
 # Pandoc paper's `bibliography:`): "module:function" taking a Path and returning those files, in

@@ -355,14 +355,15 @@ def _author_year_part(para: Paragraph, part: str, offset: int, gstart: int, gend
     if prefix:
         lead += prefix.end()
         body = body[prefix.end():]
-    m = re.match(rf"^(?P<names>.+?)\s*,?\s+(?={YEAR_ITEM})", body, re.I)
+    # re.S: the names may be wrapped over a line break, "(Defence Intelligence\nAgency 2017)".
+    m = re.match(rf"^(?P<names>.+?)\s*,?\s+(?={YEAR_ITEM})", body, re.I | re.S)
     ym = None
     if m:
         ym = YEARS.fullmatch(body[m.end():])
     if not m or not ym:
         # MLA "(Smith 23)", "(Smith and Jones 45–47)": author and page, no year; kept only if it names
         # an entry's author, like the author-only form below.
-        mla = re.fullmatch(r"(?P<names>.+?)\s*,?\s+(?P<page>\d{1,4}(?:\s*[-–]\s*\d{1,4})?)", body)
+        mla = re.fullmatch(r"(?P<names>.+?)\s*,?\s+(?P<page>\d{1,4}(?:\s*[-–]\s*\d{1,4})?)", body, re.S)
         if mla and not re.fullmatch(r"1[5-9]\d\d|20\d\d", mla.group("page").split("-")[0].split("–")[0].strip()) \
                 and _valid_names(mla.group("names")) and len(mla.group("names").split()) <= 5:
             names, et_al = _split_names(mla.group("names"))

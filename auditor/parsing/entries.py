@@ -246,7 +246,7 @@ def _continues(text: str, current: _Block, blank_before: bool, marked_style: boo
     if _marker_only(current):
         return True
     first = current.lines[0][1]
-    if not blank_before and current.marker in ("numbered", "label") and \
+    if not blank_before and current.marker in ("numbered", "label", "bullet") and \
             len(text) - len(text.lstrip()) > len(first) - len(first.lstrip()) + 1:
         return True  # a hanging indent: "             Protocol", August 2010." under "[RFC5997] …"
     if blank_before and marked_style and current.marker != "plain" and not current.fragment and (
