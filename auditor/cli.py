@@ -78,6 +78,9 @@ def _date(value: str | None) -> dt.date | None:
 @click.option("--allow-private", is_flag=True, help="With --check-links: allow private and loopback addresses.")
 @click.option("--remap", nargs=2, multiple=True, metavar="PATTERN REPLACEMENT",
               help="Rewrite URLs before fetching (regular expression; repeatable).")
+@click.option("--check-sources", is_flag=True,
+              help="Also look up each scholarly entry in Crossref, DataCite and OpenAlex (exists? same work? retracted?).")
+@click.option("--offline", is_flag=True, help="With --check-sources: use only results cached in the database.")
 @click.option("--manuscript", is_flag=True,
               help="Audit the files (in the order given; a folder's in natural order) as one manuscript.")
 @click.option("--doc-timeout", type=click.FloatRange(min=0), default=60, show_default=True, metavar="SECONDS",
@@ -87,16 +90,18 @@ def _date(value: str | None) -> dt.date | None:
 def audit(paths: tuple[str, ...], db_path: str, html_dir: str, no_html: bool, fmt: str | None,
           output: str | None, fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
           config_path: str | None, check_links: bool, archive: bool, allow_private: bool,
-          remap: tuple[tuple[str, str], ...], manuscript: bool, doc_timeout: float, today: str | None,
-          quiet: bool) -> None:
+          remap: tuple[tuple[str, str], ...], check_sources: bool, offline: bool, manuscript: bool,
+          doc_timeout: float, today: str | None, quiet: bool) -> None:
     """Audit documents (default: the references/ folder) and record the run in the database."""
     from auditor.commands import run_audit
 
+    if offline and not check_sources:
+        raise click.UsageError("--offline only makes sense with --check-sources")
     code = run_audit(list(paths) or [DEFAULT_DOCS], db_path=db_path, html_dir=None if no_html else html_dir,
                      fmt=fmt, output=output, fail_on=fail_on, select=list(select), ignore=list(ignore),
                      config_path=config_path, check_links=check_links, archive=archive,
                      allow_private=allow_private, remap=list(remap), today=_date(today), quiet=quiet,
-                     manuscript=manuscript, doc_timeout=doc_timeout)
+                     manuscript=manuscript, doc_timeout=doc_timeout, check_sources=check_sources, offline=offline)
     sys.exit(code)
 
 
@@ -141,6 +146,19 @@ def links(db_path: str, older_than: str | None, fmt: str, archive: bool, allow_p
         now = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC) if day else None
     sys.exit(run_links(db_path, older_than=older_than, fmt=fmt, archive=archive, allow_private=allow_private,
                        remap=list(remap), config_path=config_path, now=now))
+
+
+@cli.command()
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True)
+@click.option("--older-than", default=None, help="Look up again sources checked longer ago than this "
+                                                 "(default: sources.cache-age, 30d).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+def sources(db_path: str, older_than: str | None, fmt: str, config_path: str | None) -> None:
+    """Look up the stored scholarly sources again (for cron); exit 1 if a work was retracted or vanished."""
+    from auditor.commands import run_sources
+
+    sys.exit(run_sources(db_path, older_than=older_than, fmt=fmt, config_path=config_path))
 
 
 @cli.command()

@@ -65,7 +65,15 @@ SCHEMA: dict[str, dict[str, type]] = {
         "id": int, "entry_id": int, "url": str,
     },
 }
-PRIMARY_KEYS = {"links": "url"}
+# --- Scholarly source verification (issue #11): one row per lookup (a DOI, or an entry's search fields),
+# the registry record's essential fields and the verdict, reused within sources.cache-age. A separate
+# addition, to become a named migration with the schema work of issue #12.
+SCHEMA["sources"] = {
+    "key": str, "doi": str, "registry": str, "record_url": str, "title": str, "authors": str, "year": int,
+    "container": str, "volume": str, "issue": str, "pages": str, "status": str, "verdict": str, "notices": str,
+    "via": str, "query": str, "work": str, "detail": str, "checked_at": str,
+}
+PRIMARY_KEYS = {"links": "url", "sources": "key"}
 INDEXES = [
     ("documents", ["run_id"]), ("entries", ["document_id"]), ("citations", ["document_id"]),
     ("findings", ["run_id"]), ("findings", ["document_id"]), ("link_checks", ["url"]),
@@ -339,3 +347,54 @@ def previous_run_id(db: sqlite_utils.Database, run_id: int) -> int | None:
         if names & other:
             return int(row["id"])
     return None
+
+
+# --- Scholarly source verification: the sources table (see SCHEMA["sources"]).
+
+def save_lookups(db: sqlite_utils.Database, lookups: dict[str, Any]) -> None:
+    """Store registry lookups (auditor.sources.Lookup) by key; errors are never stored (they may be transient)."""
+    rows = []
+    for key, lk in lookups.items():
+        if lk.status == "error" or lk.from_cache:
+            continue
+        w = lk.work
+        rows.append({
+            "key": key, "doi": (w.doi if w else None) or (lk.query.doi if lk.query else None),
+            "registry": w.registry if w else None, "record_url": w.record_url if w else None,
+            "title": w.title if w else None, "authors": json.dumps(w.author_names() if w else [], ensure_ascii=False),
+            "year": w.year if w else None, "container": w.containers[0] if w and w.containers else None,
+            "volume": w.volume if w else None, "issue": w.issue if w else None, "pages": w.pages if w else None,
+            "status": lk.status, "verdict": lk.verdict,
+            "notices": json.dumps([n.describe() for n in w.notices] if w else [], ensure_ascii=False),
+            "via": lk.via, "query": lk.query.to_json() if lk.query else None, "work": w.to_json() if w else None,
+            "detail": lk.detail, "checked_at": lk.checked_at,
+        })
+    if rows:
+        db.table("sources").upsert_all(rows, pk="key")
+
+
+def read_lookups(db: sqlite_utils.Database) -> dict[str, Any]:
+    """Every stored lookup by key, as auditor.sources.Lookup values marked as coming from the cache."""
+    from auditor.sources import Lookup, Query
+    from auditor.sources.registries import Work
+
+    if "sources" not in db.table_names():
+        return {}
+    out: dict[str, Any] = {}
+    for r in db.query("select * from sources"):
+        try:
+            work = Work.from_json(r["work"]) if r["work"] else None
+            query = Query.from_json(r["query"]) if r["query"] else None
+        except (ValueError, TypeError, KeyError):
+            continue  # a row this version cannot read is looked up again
+        out[r["key"]] = Lookup(r["key"], r["status"], work, r["via"] or "doi", query, r["checked_at"] or "",
+                               r["detail"] or "", from_cache=True)
+    return out
+
+
+def source_statuses(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
+    """key -> {status, verdict, registry, record_url, notices} for the report."""
+    if "sources" not in db.table_names():
+        return {}
+    return {r["key"]: r for r in db.query(
+        "select key, status, verdict, registry, record_url, notices, checked_at from sources")}

@@ -10,9 +10,12 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.model import Citation, Entry, Finding, ParsedDocument, Severity
+
+if TYPE_CHECKING:
+    from auditor.sources import SourceRecord
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,9 @@ class AuditContext:
     # (see auditor.manuscript). Rules about the whole work (is an entry cited? is the text sourced?)
     # judge `whole`; the others look at their own file.
     manuscript: ParsedDocument | None = None
+    # Scholarly source verification (--check-sources, `auditor sources`): entry index -> what the
+    # registries said. Empty when sources were not checked; the rules of checks/sources.py read it.
+    sources: dict[int, SourceRecord] = field(default_factory=dict)
 
     @property
     def whole(self) -> ParsedDocument:

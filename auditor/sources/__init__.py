@@ -141,6 +141,19 @@ class Lookup:
     detail: str = ""
     from_cache: bool = False
 
+    @property
+    def verdict(self) -> str:
+        """What the registries say of the work itself: found, retracted, concern, not-found, doi-not-found,
+        other-agency or error (stored in the sources table; an entry's own verdict may add a mismatch)."""
+        if self.status != "found" or self.work is None:
+            return self.status
+        w = self.work
+        if w.retracted or any(n.retracts for n in w.notices):
+            return "retracted"
+        if any(n.kind in CONCERNING for n in w.notices):
+            return "concern"
+        return "found"
+
 
 @dataclass
 class SourceRecord:
@@ -322,53 +335,57 @@ def accept(query: Query, works: list[Work]) -> Work | None:
     return best[1] if best else None
 
 
+def lookup_all(queries: list[Query], policy: SourcePolicy, get: GetJson, *, now: dt.datetime | None = None,
+               progress: Callable[[int, int], None] | None = None) -> tuple[dict[str, Lookup], int]:
+    """Ask the registries about each query (at most `concurrency` at once, each registry at its rate);
+    return the lookups by key and the number of HTTP requests made."""
+    now = now or dt.datetime.now(dt.UTC)
+    engine = Engine(policy, get)
+    results: dict[str, Lookup] = {}
+    unique = list({q.key(): q for q in queries}.values())
+    with ThreadPoolExecutor(max_workers=max(1, policy.concurrency), thread_name_prefix="sources") as pool:
+        for done, lookup in enumerate(pool.map(lambda q: engine.lookup(q, now), unique), 1):
+            results[lookup.key] = lookup
+            if progress:
+                progress(done, len(unique))
+    return results, engine.requests
+
+
 def verify_entries(entries: list[Entry], policy: SourcePolicy, get: GetJson, *, cached: dict[str, Lookup] | None = None,
                    offline: bool = False, now: dt.datetime | None = None,
                    progress: Callable[[int, int], None] | None = None) -> SourceRun:
-    """Look up every scholarly entry (or reuse a fresh cached lookup) and judge it."""
+    """Look up every scholarly entry (or reuse a fresh cached lookup) and judge it. The records are keyed
+    by the entry's position in `entries` (entries of several documents may share an index)."""
     now = now or dt.datetime.now(dt.UTC)
     run = SourceRun()
     cached = cached or {}
+    reused: dict[str, Lookup] = {}
     queries: dict[str, Query] = {}
-    plan: list[tuple[Entry, str, str]] = []
-    for e in entries:
+    plan: list[tuple[int, Entry, str, str]] = []
+    for pos, e in enumerate(entries):
         kind, why = scholarly_kind(e)
         if kind is None:
-            run.records[e.index] = SourceRecord(e.index, "skipped", detail=why)
+            run.records[pos] = SourceRecord(e.index, "skipped", detail=why)
             continue
         q = query_of(e)
         key = q.key()
-        plan.append((e, kind, key))
+        plan.append((pos, e, kind, key))
         hit = cached.get(key)
         if hit is not None and hit.status != "error" and _fresh(hit.checked_at, now, policy.cache_age):
-            run.lookups.setdefault(key, hit)
+            reused[key] = hit
             continue
         queries.setdefault(key, q)
     results: dict[str, Lookup] = {}
     if queries and not offline:
-        engine = Engine(policy, get)
-        done = 0
-
-        def one(q: Query) -> Lookup:
-            return engine.lookup(q, now)
-
-        with ThreadPoolExecutor(max_workers=max(1, policy.concurrency), thread_name_prefix="sources") as pool:
-            for lookup in pool.map(one, queries.values()):
-                results[lookup.key] = lookup
-                done += 1
-                if progress:
-                    progress(done, len(queries))
-        run.requests = engine.requests
+        results, run.requests = lookup_all(list(queries.values()), policy, get, now=now, progress=progress)
     run.checked = len(results)
-    for e, kind, key in plan:
-        lookup = results.get(key) or run.lookups.get(key)
+    run.cached = len(reused)
+    for pos, e, kind, key in plan:
+        lookup = results.get(key) or reused.get(key)
         if lookup is None:
-            run.records[e.index] = SourceRecord(e.index, "unchecked", kind, key,
-                                                detail="offline: no cached result")
+            run.records[pos] = SourceRecord(e.index, "unchecked", kind, key, detail="offline: no cached result")
             continue
-        if lookup.from_cache or key not in results:
-            run.cached += 1
-        run.records[e.index] = judge(e, kind, lookup)
+        run.records[pos] = judge(e, kind, lookup)
     run.lookups = {k: v for k, v in results.items() if v.status != "error"}
     return run
 
@@ -457,7 +474,10 @@ def _authors_problem(entry: Entry, work: Work) -> tuple[str, str, str] | None:
         return None
     part = _author_part(entry)
     g0, f0 = work.authors[0]
-    if not match.first_author_agrees(entry.authors, work.authors) and not match.surname_in_text(g0, f0, part):
+    # The first author differs: the record's first author is absent from the entry's authors, or the
+    # cited first author is another author of the record (the order changed).
+    if not match.first_author_agrees(entry.authors, work.authors) and (
+            not match.surname_in_text(g0, f0, part) or match.author_listed(entry.authors, work.authors)):
         return ("authors", f"first author {entry.authors[0]}", f"first author {work.author_names()[0]}")
     if 2 <= len(work.authors) <= 8 and not ET_AL.search(entry.raw):
         missing = [n for (g, f), n in zip(work.authors, work.author_names()) if not match.surname_in_text(g, f, part)]
