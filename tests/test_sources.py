@@ -122,7 +122,7 @@ def test_year_thresholds_online_first_against_issue_year() -> None:
     """Online 2019, in an issue of 2020: either year cited is right; a year two off is not accepted by search
     unless the title is exact."""
     work = Work("crossref", "x", "10.1/x", ["Deep learning for rice yield prediction"], [("John", "Smith")], 2020,
-                [2019, 2020], type="journal-article")
+                [2019, 2020], type="journal-article", dates_complete=True)
     q = Query(title="Deep learning for rice yield prediction", authors=["Smith, J."])
     for year in (2019, 2020, 2021):
         q.year = year
@@ -139,6 +139,18 @@ def test_year_thresholds_online_first_against_issue_year() -> None:
     assert compare(e, work) == []  # the online year
     e = parse_entry("Smith, J. (2021). Deep learning for rice yield prediction. Journal X, 12(3), 100-110.")
     assert [m[0] for m in compare(e, work)] == ["year"]
+    # A record with one date only (the print or the online one missing): one year off is that other date.
+    work.years, work.dates_complete = [2020], False
+    assert compare(e, work) == []
+
+
+def test_titles_that_swap_words_are_different_works() -> None:
+    """Same template, another place or subject: a fabricated look-alike, however high the plain ratio."""
+    assert match.title_score("A fuzzy logic approach for tuberculosis treatment adherence in West Papua",
+                             ["A fuzzy logic approach for tuberculosis treatment adherence in Lombok"]) < match.TITLE_SAME
+    assert match.title_score("A fuzzy logic aproach for tuberculosis treatment adherence in Lombok",
+                             ["A fuzzy logic approach for tuberculosis treatment adherence in Lombok"]) >= match.TITLE_SAME
+    assert match.same_name("Yilmaz, I.", "Ilker", "Yılmaz") and match.same_name("Ostergaard, S.", "Søren", "Østergaard")
 
 
 def test_search_rejects_a_candidate_whose_first_author_differs() -> None:

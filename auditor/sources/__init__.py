@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from auditor.model import Entry
-from auditor.parsing.entries import cites_a_work, source_type
+from auditor.parsing.entries import ORGANISATION, cites_a_work, source_type
 from auditor.parsing.text import name_key, strip_markdown
 from auditor.sources import match
 from auditor.sources.registries import (
@@ -72,6 +72,8 @@ GREY = re.compile(r"\b(?:report|laporan|working paper|policy brief|white paper|f
                   r"badan pusat statistik|bps|statistics indonesia|statistical yearbook|blog|podcast|video|youtube|"
                   r"wikipedia|slides|webinar|newsletter|brosur|brochure|rencana strategis|renstra|"
                   r"standar nasional|sni\s?\d|iso\s?\d|rfc\s?\d)\b", re.I)
+DESCRIPTION = re.compile(r"\[[^\]]{2,40}\]")
+PARENTHESIS = re.compile(r"\([^()]{2,60}\)")
 THESIS = re.compile(r"\b(?:thesis|dissertation|disertasi|tesis|skripsi|tugas akhir)\b", re.I)
 CHAPTER = re.compile(r"\b(?:in|dalam)\s*:?\s+[A-Z][^.]{0,80}\((?:eds?|ed\.|editor|penyunting)", re.I)
 ET_AL = re.compile(r"\bet\.?\s*al\b|\bdkk\b|\band others\b|\bdan kawan|…|\.\.\.", re.I)
@@ -217,17 +219,23 @@ def scholarly_kind(entry: Entry) -> tuple[str | None, str]:
     if entry.doi:
         return "doi", ""
     text = " ".join(strip_markdown(entry.raw).split())
+    # News and grey-literature cues count outside the title ("Fake news detection with BERT" is an
+    # article); a bracketed description ("[Blog post]", "[Data set]") counts wherever it stands.
+    around = text.replace(entry.title, " ") if entry.title else text
+    around += " " + " ".join(DESCRIPTION.findall(text)) + " " + " ".join(PARENTHESIS.findall(text))
     if entry.record is not None and entry.record.type:
         kind = SCHOLARLY_RECORD_TYPES.get(entry.record.type.lower())
         if kind is None:
             return None, f"a {entry.record.type}: registries do not hold such works"
     else:
-        if NEWS.search(text):
+        if NEWS.search(around):
             return None, "news: registries do not hold it"
         if LAW.search(text):
             return None, "a law or regulation: registries do not hold it"
-        if GREY.search(text):
+        if GREY.search(around):
             return None, "grey literature: registries hold little of it"
+        if ORGANISATION.search(entry.author_text) and not re.search(r",\s*[A-Z]\.", entry.author_text):
+            return None, "published by an organisation: grey literature, which registries hold little of"
         if THESIS.search(text):
             kind = "thesis"
         elif CHAPTER.search(text):
@@ -432,11 +440,12 @@ def different_work(entry: Entry, work: Work) -> bool:
         return False
     if len(match.norm_title(entry.title).split()) < 3:
         return False
-    if match.title_score(entry.title, work.titles) >= match.TITLE_OTHER or match.title_in_text(work.titles, entry.raw):
+    if match.title_score(entry.title, work.titles) >= match.TITLE_SAME or match.title_in_text(work.titles, entry.raw):
         return False
-    if match.first_author_agrees(entry.authors, work.authors) or match.author_listed(entry.authors, work.authors):
+    if match.first_author_agrees(entry.authors, work.authors):
         return False
-    return not any(match.surname_in_text(g, f, entry.raw) for g, f in work.authors[:5])
+    # The record's first author is nowhere in the entry: not a misread author field, another work.
+    return not match.surname_in_text(*work.authors[0], entry.raw)
 
 
 def compare(entry: Entry, work: Work) -> list[tuple[str, str, str]]:
@@ -446,7 +455,7 @@ def compare(entry: Entry, work: Work) -> list[tuple[str, str, str]]:
     if year is not None and work.years and year not in work.years:
         gap = match.year_gap(year, work.years) or 0
         # One year off where the record knows only one date: the other (online-first or issue) is missing.
-        if not (gap == 1 and len(work.years) == 1 and work.type in ("journal-article", "article")):
+        if not (gap == 1 and not work.dates_complete and work.type in ("journal-article", "article")):
             out.append(("year", str(year), str(work.year or work.years[0])))
     if entry.title and work.titles and match.title_score(entry.title, work.titles) < match.TITLE_SAME \
             and not match.title_in_text(work.titles, entry.raw):

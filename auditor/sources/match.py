@@ -41,10 +41,37 @@ PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "du",
              "el", "ter", "ten", "dos", "das", "y"}
 
 
+# Letters that Unicode decomposition leaves alone but that people drop when they type a name without them.
+LETTERS = str.maketrans({"ı": "i", "İ": "I", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ß": "ss",
+                         "æ": "ae", "Æ": "Ae", "œ": "oe", "Œ": "Oe", "þ": "th", "ð": "d"})
+
+
+def key(text: str) -> str:
+    """name_key, with the letters decomposition does not reach folded too ("Yılmaz" = "Yilmaz")."""
+    return name_key(text.translate(LETTERS))
+
+
 def norm_title(title: str | None) -> str:
     if not title:
         return ""
-    return name_key(MARKUP.sub(" ", title).replace("’", "'").replace("'", ""))
+    return key(MARKUP.sub(" ", title).replace("’", "'").replace("'", ""))
+
+
+def substituted(a: str, b: str) -> bool:
+    """Whether two normalised titles differ by words put in place of others ("… in Bali" / "… in West
+    Papua"), not by words added, dropped or misspelt: then they name different works however alike."""
+    wa = {w for w in a.split() if len(w) > 3} - STOP
+    wb = {w for w in b.split() if len(w) > 3} - STOP
+    only_a = [w for w in wa - wb if not any(fuzz.ratio(w, v) >= 80 for v in wb - wa)]
+    only_b = [w for w in wb - wa if not any(fuzz.ratio(w, v) >= 80 for v in wa - wb)]
+    return bool(only_a) and bool(only_b)
+
+
+def _ratio(a: str, b: str) -> float:
+    score = fuzz.ratio(a, b)
+    if score < TITLE_EXACT and substituted(a, b):
+        score = min(score, TITLE_SAME - 5)
+    return float(score)
 
 
 def main_title(title: str) -> str:
@@ -63,15 +90,15 @@ def title_score(cited: str | None, titles: list[str]) -> float:
         have = norm_title(title)
         if not have:
             continue
-        best = max(best, fuzz.ratio(want, have))
+        best = max(best, _ratio(want, have))
         have_main = norm_title(main_title(title))
         # A subtitle left out on either side: the main titles alone, when they say enough.
         if len(have_main) >= MAIN_TITLE_MIN and len(have_main.split()) >= 3:
-            best = max(best, fuzz.ratio(want, have_main))
+            best = max(best, _ratio(want, have_main))
         if len(want_main) >= MAIN_TITLE_MIN and len(want_main.split()) >= 3:
-            best = max(best, fuzz.ratio(want_main, have))
+            best = max(best, _ratio(want_main, have))
             if len(have_main) >= MAIN_TITLE_MIN:
-                best = max(best, fuzz.ratio(want_main, have_main) - 2)
+                best = max(best, _ratio(want_main, have_main) - 2)
         if best >= 100:
             break
     return float(best)
@@ -91,20 +118,20 @@ def name_tokens(name: str) -> list[str]:
     """The words of a cited author's name that can be a family name: not initials, not particles."""
     if "," in name:
         family, _, given = name.partition(",")
-        words = name_key(family).split()
+        words = key(family).split()
         if not words:
-            words = name_key(given).split()
+            words = key(given).split()
     else:
-        words = name_key(name).split()
+        words = key(name).split()
     return [w for w in words if len(w) > 1 and w not in PARTICLES]
 
 
 def family_tokens(given: str, family: str) -> list[str]:
     """The words of a registry author's family name (the given name when there is no family name:
     Indonesian single names are deposited either way)."""
-    words = [w for w in name_key(family).split() if len(w) > 1 and w not in PARTICLES]
+    words = [w for w in key(family).split() if len(w) > 1 and w not in PARTICLES]
     if not words:
-        words = [w for w in name_key(given).split() if len(w) > 1 and w not in PARTICLES]
+        words = [w for w in key(given).split() if len(w) > 1 and w not in PARTICLES]
     return words
 
 
@@ -134,13 +161,13 @@ def author_listed(cited: list[str], authors: list[tuple[str, str]]) -> bool:
 
 def surname_in_text(given: str, family: str, text: str) -> bool:
     """Whether a registry author's family name appears in the entry's text (folded)."""
-    words = set(name_key(text).split())
+    words = set(key(text).split())
     theirs = family_tokens(given, family)
     if not theirs:
         return True  # nothing to look for: not evidence of a difference
     if all(t in words for t in theirs):
         return True
-    plain = fold(text)
+    plain = fold(text.translate(LETTERS))
     return any(len(t) > 3 and fuzz.partial_ratio(t, plain) >= 92 for t in theirs)
 
 

@@ -64,6 +64,9 @@ class Work:
     type: str = ""
     notices: list[Notice] = field(default_factory=list)
     retracted: bool = False  # the registry says so (OpenAlex is_retracted, a RETRACTED title)
+    # Both the print and the online date are known: a year one off from both is a wrong year, not the
+    # missing other date.
+    dates_complete: bool = False
 
     @property
     def title(self) -> str:
@@ -249,6 +252,7 @@ class Crossref(Client):
                     years[0] if years else None, sorted(set(years)),
                     _strs(m.get("container-title")) + _strs(m.get("short-container-title")),
                     _str(m.get("volume")), _str(m.get("issue")), _str(m.get("page")), str(m.get("type") or ""))
+        work.dates_complete = bool(m.get("published-print") and m.get("published-online"))
         # updated-by: notices about this work (a retraction of it); update-to on the work itself: a
         # publisher re-deposited the work as its own retraction ("RETRACTED: …" under the same DOI).
         for rel in ("updated-by", "update-to"):
