@@ -122,6 +122,9 @@ def _link_overrides(options: dict[str, Any]) -> LinkOptions:
 @click.option("--check-links", is_flag=True, help="Also fetch every cited URL and check it (the options below "
                                                    "need it).")
 @link_options
+@click.option("--check-sources", is_flag=True,
+              help="Also look up each scholarly entry in Crossref, DataCite and OpenAlex (exists? same work? retracted?).")
+@click.option("--offline", is_flag=True, help="With --check-sources: use only results cached in the database.")
 @click.option("--manuscript", is_flag=True,
               help="Audit the files (in the order given; a folder's in natural order) as one manuscript.")
 @click.option("--doc-timeout", type=click.FloatRange(min=0), default=60, show_default=True, metavar="SECONDS",
@@ -130,8 +133,8 @@ def _link_overrides(options: dict[str, Any]) -> LinkOptions:
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
 def audit(paths: tuple[str, ...], db_path: str, html_dir: str, no_html: bool, fmt: str | None,
           output: str | None, fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
-          config_path: str | None, check_links: bool, manuscript: bool, doc_timeout: float, today: str | None,
-          quiet: bool, **link_flags: Any) -> None:
+          config_path: str | None, check_links: bool, check_sources: bool, offline: bool, manuscript: bool,
+          doc_timeout: float, today: str | None, quiet: bool, **link_flags: Any) -> None:
     """Audit documents (default: the references/ folder) and record the run in the database."""
     from auditor.commands import run_audit
 
@@ -140,10 +143,13 @@ def audit(paths: tuple[str, ...], db_path: str, html_dir: str, no_html: bool, fm
         if given:
             raise click.UsageError(f"{', '.join(given)} {'needs' if len(given) == 1 else 'need'} --check-links "
                                    f"(without it no link is fetched)")
+    if offline and not check_sources:
+        raise click.UsageError("--offline only makes sense with --check-sources")
     code = run_audit(list(paths) or [DEFAULT_DOCS], db_path=db_path, html_dir=None if no_html else html_dir,
                      fmt=fmt, output=output, fail_on=fail_on, select=list(select), ignore=list(ignore),
                      config_path=config_path, check_links=check_links, links=_link_overrides(link_flags),
-                     today=_date(today), quiet=quiet, manuscript=manuscript, doc_timeout=doc_timeout)
+                     today=_date(today), quiet=quiet, manuscript=manuscript, doc_timeout=doc_timeout,
+                     check_sources=check_sources, offline=offline)
     sys.exit(code)
 
 
@@ -196,6 +202,19 @@ def links(db_path: str, older_than: str | None, fmt: str, config_path: str | Non
         now = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC) if day else None
     sys.exit(run_links(db_path, older_than=older_than, fmt=fmt, links=_link_overrides(link_flags),
                        config_path=config_path, now=now))
+
+
+@cli.command()
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True)
+@click.option("--older-than", default=None, help="Look up again sources checked longer ago than this "
+                                                 "(default: sources.cache-age, 30d).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+def sources(db_path: str, older_than: str | None, fmt: str, config_path: str | None) -> None:
+    """Look up the stored scholarly sources again (for cron); exit 1 if a work was retracted or vanished."""
+    from auditor.commands import run_sources
+
+    sys.exit(run_sources(db_path, older_than=older_than, fmt=fmt, config_path=config_path))
 
 
 @cli.command()

@@ -80,7 +80,8 @@ def exit_code(findings_severities: list[str], fail_on: str) -> int:
 def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str | None, output: str | None,
               fail_on: str | None, select: list[str], ignore: list[str], config_path: str | None,
               check_links: bool = False, links: LinkOptions | None = None, today: dt.date | None = None,
-              quiet: bool = False, manuscript: bool = False, doc_timeout: float | None = None) -> int:
+              quiet: bool = False, manuscript: bool = False, doc_timeout: float | None = None,
+              check_sources: bool = False, offline: bool = False) -> int:
     """Audit the paths, store the run, print the result; return the exit code."""
     from auditor import output as out
     from auditor.store import open_db, previous_run_id, save_run
@@ -115,11 +116,17 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
             click.echo(f"Error: {OFFLINE_MESSAGE}.", err=True)
         check_links_of(result, records, settings, today or dt.date.today())
         link_summary = summary(records)
+    if check_sources:
+        from auditor.sources.run import check_run_sources
+
+        source_summary = check_run_sources(result, settings, db, offline=offline, today=today)
+        link_summary = f"{link_summary}\n{source_summary}" if link_summary else source_summary
     command = "audit " + ("--manuscript " if manuscript else "") + " ".join(paths)
     # One transaction: the run, its documents and findings, and the link records of its checks.
     ids = save_run(db, result.started_at, result.finished_at, __version__, command, result.documents,
                    {"select": settings.select, "ignore": settings.ignore, "fail_on": settings.fail_on,
-                    "config": settings.source, "check_links": check_links}, links=records, checked_at=checked_at)
+                    "config": settings.source, "check_links": check_links, "check_sources": check_sources},
+                   links=records, checked_at=checked_at)
     try:
         previous = previous_run_id(db, ids.run_id)
         changes = out.changes_between(db, previous, ids.run_id) if previous else None
@@ -147,7 +154,8 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
 
 
 FAMILY_TITLES = {"citations": "Citations against the reference list", "entries": "Entries", "urls": "URLs",
-                 "text": "The text", "links": "Links (with --check-links or `auditor links`)"}
+                 "text": "The text", "links": "Links (with --check-links or `auditor links`)",
+                 "sources": "Scholarly sources (with --check-sources or `auditor sources`)"}
 
 
 def rules_document() -> str:
@@ -263,6 +271,22 @@ def run_links(db_path: str, *, older_than: str | None, fmt: str, links: LinkOpti
     links.apply(settings.links)
     return recheck_links(db, settings, older_than=older_than, fmt=fmt, archive=links.archive,
                          allow_private=links.allow_private, remap=links.remap, now=now)
+
+
+def run_sources(db_path: str, *, older_than: str | None, fmt: str, config_path: str | None,
+                now: dt.datetime | None = None) -> int:
+    from auditor.sources.run import recheck_sources
+
+    if older_than is not None:
+        parse_duration(older_than, "--older-than")
+    db = _existing_db(db_path, "run 'auditor audit --check-sources' first")
+    if config_path:
+        settings = load_settings(Path(config_path))
+    else:
+        settings, notes = discover_settings(Path(db_path))
+        for note in notes:
+            click.echo(clean(note), err=True)
+    return recheck_sources(db, settings, older_than=older_than, fmt=fmt, now=now)
 
 
 def diff_runs(db_path: str, old_run: int | None, new_run: int | None, fmt: str) -> str:

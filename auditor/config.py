@@ -15,6 +15,9 @@
     exclude = ["^https?://localhost"]
     per-host = 2
 
+    [tool.auditor.sources]           # with --check-sources and `auditor sources`
+    mailto = "editor@example.org"    # sent to Crossref and OpenAlex for their polite pools
+
     [tool.auditor.manuscripts]       # files audited together as one manuscript, in this order
     thesis = ["thesis/bab*.md", "thesis/daftar_pustaka.md"]
 
@@ -37,11 +40,15 @@ from auditor.model import Severity
 from auditor.output import FORMATTERS
 from auditor.userregex import check_remap, compile_pattern
 
-TOP_KEYS = {"select", "ignore", "severity", "per-path-ignores", "fail-on", "links", "format", "manuscripts"}
+TOP_KEYS = {"select", "ignore", "severity", "per-path-ignores", "fail-on", "links", "format", "manuscripts", "sources"}
 LINK_KEYS: dict[str, type | tuple[type, ...]] = {
     "exclude": list, "per-host": int, "concurrency": int, "timeout": (int, float), "deadline": (int, float),
     "max-bytes": int, "max-redirects": int, "retries": int, "cache-age": str, "older-than": str,
     "allow-private": bool, "remap": list, "archive-url": str, "user-agent": str, "head": bool,
+}
+SOURCE_KEYS: dict[str, type | tuple[type, ...]] = {
+    "mailto": str, "crossref-url": str, "openalex-url": str, "datacite-url": str, "doi-url": str,
+    "rate": (int, float), "timeout": (int, float), "cache-age": str, "concurrency": int, "retries": int,
 }
 FAIL_ON = ("error", "warning", "info", "never")
 FORMATS = tuple(FORMATTERS)  # registered in auditor.output
@@ -88,6 +95,22 @@ class LinkOptions:
 
 
 @dataclass
+class SourceSettings:
+    """[tool.auditor.sources]: the scholarly registries, and how politely to ask them."""
+
+    mailto: str | None = None
+    crossref_url: str = "https://api.crossref.org"
+    openalex_url: str = "https://api.openalex.org"
+    datacite_url: str = "https://api.datacite.org"
+    doi_url: str = "https://doi.org"
+    rate: float = 5.0  # requests per second per registry: within Crossref's and OpenAlex's published limits
+    timeout: float = 20.0
+    cache_age: str = "30d"
+    concurrency: int = 4
+    retries: int = 2
+
+
+@dataclass
 class Settings:
     select: list[str] = field(default_factory=lambda: ["ALL"])
     ignore: list[str] = field(default_factory=list)
@@ -96,6 +119,7 @@ class Settings:
     fail_on: str = "error"
     format: str = "text"
     links: LinkSettings = field(default_factory=LinkSettings)
+    sources: SourceSettings = field(default_factory=SourceSettings)
     # name → patterns of the files audited together as one manuscript, relative to the config file, in order
     manuscripts: dict[str, list[str]] = field(default_factory=dict)
     source: str | None = None  # the file the settings came from
@@ -181,6 +205,8 @@ def find_config(start: Path) -> Path | None:
 # with the documents) cannot set them: a pull request must not be able to make a CI job fetch
 # 127.0.0.1 or send every URL to a server of its choosing.
 TRUSTED_ONLY = ("allow-private", "remap", "archive-url")
+# The registry URLs are trusted (the private-address guard does not apply to them): only the user sets them.
+SOURCE_TRUSTED_ONLY = ("crossref-url", "openalex-url", "datacite-url", "doi-url")
 
 
 def is_trusted_location(path: Path, cwd: Path | None = None) -> bool:
@@ -200,6 +226,13 @@ def distrust(settings: Settings) -> list[str]:
             setattr(settings.links, attr, getattr(default, attr))
             warnings.append(f"Warning: {settings.source}: links.{key} ignored: a configuration found among the "
                             f"documents cannot set it (use --config or the command line)")
+    sources = SourceSettings()
+    for key in SOURCE_TRUSTED_ONLY:
+        attr = key.replace("-", "_")
+        if getattr(settings.sources, attr) != getattr(sources, attr):
+            setattr(settings.sources, attr, getattr(sources, attr))
+            warnings.append(f"Warning: {settings.source}: sources.{key} ignored: a configuration found among the "
+                            f"documents cannot set it (use --config)")
     return warnings
 
 
@@ -272,6 +305,8 @@ def parse_settings(table: dict[str, Any], where: str = "configuration") -> Setti
         s.format = _choice(table["format"], FORMATS, f"{where}: format")
     if "links" in table:
         s.links = parse_links(table["links"], f"{where}: links")
+    if "sources" in table:
+        s.sources = parse_sources(table["sources"], f"{where}: sources")
     if "manuscripts" in table:
         s.manuscripts = parse_manuscripts(table["manuscripts"], f"{where}: manuscripts")
     return s
@@ -347,6 +382,46 @@ def parse_links(table: Any, where: str) -> LinkSettings:
             raise ConfigError(f"{where}.{key}: expected an http(s) URL, got {value!r}")
         setattr(links, key.replace("-", "_"), value)
     return links
+
+
+MAILTO = re.compile(r"[^@\s<>\"',;:()]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}")
+
+
+def parse_sources(table: Any, where: str) -> SourceSettings:
+    """[tool.auditor.sources], validated like [tool.auditor.links]."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table")
+    unknown = set(table) - set(SOURCE_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
+                          f"known keys are {', '.join(sorted(SOURCE_KEYS))}")
+    out = SourceSettings()
+    for key, raw in table.items():
+        kind = SOURCE_KEYS[key]
+        if not isinstance(raw, kind) or isinstance(raw, bool):
+            raise ConfigError(f"{where}.{key}: expected {getattr(kind, '__name__', 'a number')}, got {raw!r}")
+        value: Any = raw
+        if key == "mailto" and not MAILTO.fullmatch(value):
+            raise ConfigError(f"{where}.mailto: expected an e-mail address, got {value!r}")
+        if key.endswith("-url"):
+            if not re.fullmatch(r"https?://[^\s/?#]+(?:/[^\s?#]*)?", value, re.IGNORECASE):
+                raise ConfigError(f"{where}.{key}: expected an http(s) base URL without a query, got {value!r}")
+            value = value.rstrip("/")
+        if key == "rate" and not (math.isfinite(value) and 0 < value <= 50):
+            raise ConfigError(f"{where}.rate: expected requests per second above 0 and at most 50, got {value!r}")
+        if key == "timeout":
+            value = check_seconds(value, f"{where}.timeout")
+        if key == "cache-age":
+            parse_duration(value, f"{where}.cache-age")
+        if key in SOURCE_INT_RANGES:
+            low, high = SOURCE_INT_RANGES[key]
+            if not low <= value <= high:
+                raise ConfigError(f"{where}.{key}: must be between {low} and {high}, got {value}")
+        setattr(out, key.replace("-", "_"), float(value) if key == "rate" else value)
+    return out
+
+
+SOURCE_INT_RANGES = {"concurrency": (1, 16), "retries": (0, 5)}
 
 
 # Bounds of the integer link settings: below the low end nothing works, above the high end a number

@@ -142,7 +142,7 @@ def as_text(db: sqlite_utils.Database, run_id: int, changes: Changes | None, qui
     lines.append(f"{readable} document(s) audited: {totals['error']} errors, {totals['warning']} warnings, "
                  f"{totals['info']} info (run {run_id})")
     if link_summary:
-        lines.append(clean_line(link_summary))
+        lines.extend(clean_line(part) for part in link_summary.split("\n"))
     if changes is not None:
         lines.append(f"Since run {changes.old_run}: {len(changes.new)} new, {len(changes.fixed)} fixed")
         if not quiet:

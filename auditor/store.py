@@ -99,9 +99,16 @@ MIGRATIONS: tuple[Migration, ...] = (
     # Where a line is in the original file (page, footnote, paragraph, bib line) for structured formats.
     Migration("0006-locators", columns={"entries": {"locator": str}, "citations": {"locator": str},
                                         "findings": {"locator": str}}),
+    # Scholarly source verification (--check-sources): one row per lookup (a DOI, or an entry's search
+    # fields), the registry record's essential fields and the verdict, reused within sources.cache-age.
+    Migration("0007-sources", tables={"sources": {
+        "key": str, "doi": str, "registry": str, "record_url": str, "title": str, "authors": str, "year": int,
+        "container": str, "volume": str, "issue": str, "pages": str, "status": str, "verdict": str,
+        "notices": str, "via": str, "query": str, "work": str, "detail": str, "checked_at": str,
+    }}),
 )
 MIGRATIONS_TABLE = "schema_migrations"
-PRIMARY_KEYS = {"links": "url", MIGRATIONS_TABLE: "name"}
+PRIMARY_KEYS = {"links": "url", "sources": "key", MIGRATIONS_TABLE: "name"}
 
 
 def _schema() -> dict[str, dict[str, type]]:
@@ -568,3 +575,54 @@ def report_data(db: sqlite_utils.Database, run_id: int) -> ReportData:
                       "where d.run_id = ? and d.manuscript_id is not null", [run_id]):
         data.manuscript_entries[r["id"]] = r["document_id"]
     return data
+
+
+# --- Scholarly source verification: the sources table (see SCHEMA["sources"]).
+
+def save_lookups(db: sqlite_utils.Database, lookups: dict[str, Any]) -> None:
+    """Store registry lookups (auditor.sources.Lookup) by key; errors are never stored (they may be transient)."""
+    rows = []
+    for key, lk in lookups.items():
+        if lk.status == "error" or lk.from_cache:
+            continue
+        w = lk.work
+        rows.append({
+            "key": key, "doi": (w.doi if w else None) or (lk.query.doi if lk.query else None),
+            "registry": w.registry if w else None, "record_url": w.record_url if w else None,
+            "title": w.title if w else None, "authors": json.dumps(w.author_names() if w else [], ensure_ascii=False),
+            "year": w.year if w else None, "container": w.containers[0] if w and w.containers else None,
+            "volume": w.volume if w else None, "issue": w.issue if w else None, "pages": w.pages if w else None,
+            "status": lk.status, "verdict": lk.verdict,
+            "notices": json.dumps([n.describe() for n in w.notices] if w else [], ensure_ascii=False),
+            "via": lk.via, "query": lk.query.to_json() if lk.query else None, "work": w.to_json() if w else None,
+            "detail": lk.detail, "checked_at": lk.checked_at,
+        })
+    if rows:
+        db.table("sources").upsert_all(rows, pk="key")
+
+
+def read_lookups(db: sqlite_utils.Database) -> dict[str, Any]:
+    """Every stored lookup by key, as auditor.sources.Lookup values marked as coming from the cache."""
+    from auditor.sources import Lookup, Query
+    from auditor.sources.registries import Work
+
+    if "sources" not in db.table_names():
+        return {}
+    out: dict[str, Any] = {}
+    for r in db.query("select * from sources"):
+        try:
+            work = Work.from_json(r["work"]) if r["work"] else None
+            query = Query.from_json(r["query"]) if r["query"] else None
+        except (ValueError, TypeError, KeyError):
+            continue  # a row this version cannot read is looked up again
+        out[r["key"]] = Lookup(r["key"], r["status"], work, r["via"] or "doi", query, r["checked_at"] or "",
+                               r["detail"] or "", from_cache=True)
+    return out
+
+
+def source_statuses(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
+    """key -> {status, verdict, registry, record_url, notices} for the report."""
+    if "sources" not in db.table_names():
+        return {}
+    return {r["key"]: r for r in db.query(
+        "select key, status, verdict, registry, record_url, notices, checked_at from sources")}

@@ -16,6 +16,7 @@ from auditor.model import Citation, Entry, Finding, ParsedDocument, Severity
 
 if TYPE_CHECKING:
     from auditor.linkcheck.records import LinkRecord
+    from auditor.sources import SourceRecord
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,9 @@ class AuditContext:
     manuscript: ParsedDocument | None = None
     # The link checker's records by cited URL (`--check-links`); None when the links were not checked.
     links: Mapping[str, LinkRecord] | None = None
+    # Scholarly source verification (--check-sources, `auditor sources`): entry index -> what the
+    # registries said. Empty when sources were not checked; the rules of checks/sources.py read it.
+    sources: dict[int, SourceRecord] = field(default_factory=dict)
 
     @property
     def whole(self) -> ParsedDocument:

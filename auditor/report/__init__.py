@@ -240,7 +240,9 @@ def render_document(env: Environment, db: sqlite_utils.Database, d: dict[str, An
     for f in findings:
         if f["entry_id"] is not None:
             by_entry[f["entry_id"]].append(f)
+    sources = store.source_statuses(db)
     for e in entries:
+        e["source"] = _entry_source(e, sources) if sources else None
         e["url_list"] = [{"url": u, "href": safe_url(u), "outcome": outcomes.get(u)}
                          for u in json.loads(e["urls"] or "[]")]
         e["findings"] = by_entry.get(e["id"], [])
@@ -285,6 +287,32 @@ def _authors(raw: str | None) -> list[str]:
     except ValueError:
         return []
     return [str(a) for a in authors if a] if isinstance(authors, list) else []
+
+
+SOURCE_LABELS = {"found": "verified", "retracted": "retracted", "concern": "notice issued",
+                 "not-found": "not found in any registry", "doi-not-found": "DOI does not exist",
+                 "other-agency": "DOI of another agency"}
+REGISTRIES = {"crossref": "Crossref", "datacite": "DataCite", "openalex": "OpenAlex"}
+
+
+def _entry_source(e: dict[str, Any], sources: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The registry status of an entry's work (from the sources table), with a link to the record."""
+    from auditor.sources import Query
+
+    year = e["year"][:4] if e["year"] and e["year"][:4].isdigit() else None
+    try:
+        authors = json.loads(e["authors"] or "[]")
+    except ValueError:
+        authors = []
+    key = Query(e["doi"], e["title"], authors[:3], int(year) if year else None).key()
+    row = sources.get(key)
+    if row is None:
+        return None
+    status = row["verdict"] or row["status"]
+    notices = json.loads(row["notices"] or "[]")
+    return {"status": status, "label": SOURCE_LABELS.get(status, status), "href": safe_url(row["record_url"]),
+            "registry": REGISTRIES.get(row["registry"] or "", row["registry"] or "registry"),
+            "title": f"checked {row['checked_at']}" + (f"; {'; '.join(notices)}" if notices else "")}
 
 
 def _text_rows(lines: list[str], citations: list[dict[str, Any]], findings: list[dict[str, Any]],

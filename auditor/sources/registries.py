@@ -1,0 +1,395 @@
+"""Registry clients: Crossref, DataCite, OpenAlex (and doi.org's registration-agency lookup).
+
+Each reads the registry's real response shape into a `Work`: the record's essential fields and its
+notices. Only an entry's own fields are sent (a DOI in the path, a title and author as query values);
+the base URLs come from the user's configuration.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+# (url, params, headers, timeout) -> (status, headers, body); status 0: no answer (the reason in
+# headers["x-error"]). Implemented by auditor.sources.http.get_json; tests may pass their own.
+GetJson = Callable[[str, dict[str, str], dict[str, str], float], tuple[int, dict[str, str], bytes]]
+
+MAX_RETRY_AFTER = 60.0
+RETRACTING = {"retraction", "withdrawal", "removal"}
+CONCERNING = {"expression_of_concern", "correction", "erratum", "corrigendum", "partial_retraction"}
+
+
+@dataclass
+class Notice:
+    """A notice about a work: retraction, withdrawal, expression of concern, correction."""
+
+    kind: str  # normalised: "retraction", "withdrawal", "expression_of_concern", "correction", …
+    label: str = ""
+    doi: str | None = None
+    date: str | None = None
+    source: str = ""
+
+    @property
+    def retracts(self) -> bool:
+        return self.kind in RETRACTING
+
+    def describe(self) -> str:
+        what = (self.label or self.kind.replace("_", " ")).strip()
+        when = f" of {self.date}" if self.date else ""
+        where = f" (doi:{self.doi})" if self.doi else ""
+        return f"{what}{when}{where}"
+
+
+@dataclass
+class Work:
+    """The essential fields of one registry record."""
+
+    registry: str  # crossref, datacite, openalex
+    record_url: str  # where a person can read the registry's record
+    doi: str | None = None
+    titles: list[str] = field(default_factory=list)
+    authors: list[tuple[str, str]] = field(default_factory=list)  # (given, family)
+    year: int | None = None  # the year the registry gives the work (issued)
+    years: list[int] = field(default_factory=list)  # every year of the record: issued, print, online
+    containers: list[str] = field(default_factory=list)
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    type: str = ""
+    notices: list[Notice] = field(default_factory=list)
+    retracted: bool = False  # the registry says so (OpenAlex is_retracted, a RETRACTED title)
+    # Both the print and the online date are known: a year one off from both is a wrong year, not the
+    # missing other date.
+    dates_complete: bool = False
+
+    @property
+    def title(self) -> str:
+        return self.titles[0] if self.titles else ""
+
+    def author_names(self) -> list[str]:
+        return [f"{f}, {g}".strip(", ") if f else g for g, f in self.authors]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Work:
+        data = json.loads(text)
+        data["authors"] = [tuple(a) for a in data.get("authors", [])]
+        data["notices"] = [Notice(**n) for n in data.get("notices", [])]
+        return cls(**data)
+
+
+class RegistryError(Exception):
+    """A registry did not answer usefully (network failure, 5xx, rate limit past the retries)."""
+
+
+class RateLimit:
+    """At most `rate` requests a second to one registry, shared by every thread; a 429's Retry-After
+    holds every thread back."""
+
+    # Requests are spaced 5% wider than the rate asks: the server counts them on arrival, and network
+    # jitter would otherwise bring two into one second's window (a 429 costs a whole Retry-After).
+    HEADROOM = 1.05
+
+    def __init__(self, rate: float) -> None:
+        self.interval = self.HEADROOM / rate if rate > 0 else 0.0
+        self.next = 0.0
+        self.lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self.lock:
+            now = time.monotonic()
+            slot = max(now, self.next)
+            self.next = slot + self.interval
+        if slot > now:
+            time.sleep(slot - now)
+
+    def hold(self, seconds: float) -> None:
+        with self.lock:
+            self.next = max(self.next, time.monotonic() + seconds)
+
+
+def retry_after(headers: dict[str, str]) -> float | None:
+    value = (headers.get("retry-after") or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, min(when.timestamp() - time.time(), MAX_RETRY_AFTER))
+
+
+class Client:
+    """One registry: base URL, politeness (rate, mailto, User-Agent), bounded retries."""
+
+    name = ""
+
+    def __init__(self, base: str, get: GetJson, *, rate: float, timeout: float, retries: int = 2,
+                 user_agent: str = "", mailto: str | None = None, backoff: float = 0.5) -> None:
+        self.base = base.rstrip("/")
+        self.get = get
+        self.limit = RateLimit(rate)
+        self.timeout = timeout
+        self.retries = retries
+        self.user_agent = user_agent
+        self.mailto = mailto
+        self.backoff = backoff
+        self.requests = 0
+
+    def params(self, params: dict[str, str]) -> dict[str, str]:
+        return params
+
+    def fetch(self, path: str, params: dict[str, str] | None = None) -> tuple[int, Any]:
+        """(status, parsed JSON or None); 404 is an answer; failures past the retries raise RegistryError."""
+        url = self.base + path
+        query = self.params(dict(params or {}))
+        headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
+        for attempt in range(self.retries + 1):
+            self.limit.wait()
+            self.requests += 1
+            status, head, body = self.get(url, query, headers, self.timeout)
+            head = {k.lower(): v for k, v in head.items()}
+            if status in (429, 502, 503, 504) or status == 0:
+                if attempt < self.retries:
+                    wait = retry_after(head) if status in (429, 503) else None
+                    if wait is not None:
+                        self.limit.hold(wait)
+                    else:
+                        time.sleep(self.backoff * (2 ** attempt))
+                    continue
+                why = head.get("x-error") or f"HTTP {status}"
+                raise RegistryError(f"{self.name}: {why}")
+            if status == 404:
+                return 404, None
+            if status != 200:
+                raise RegistryError(f"{self.name}: HTTP {status}")
+            try:
+                return 200, json.loads(body.decode("utf-8", "replace"))
+            except ValueError:
+                raise RegistryError(f"{self.name}: the answer is not JSON") from None
+        raise RegistryError(f"{self.name}: no answer")  # pragma: no cover - the loop returns or raises
+
+
+def _doi_path(doi: str) -> str:
+    return quote(doi, safe="")
+
+
+def _year_of(part: Any) -> int | None:
+    try:
+        y = int(part["date-parts"][0][0])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+    return y if 1000 < y < 3000 else None
+
+
+def _date_of(part: Any) -> str | None:
+    try:
+        bits = [int(x) for x in part["date-parts"][0] if x is not None]
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+    return "-".join(f"{b:02d}" if i else f"{b:04d}" for i, b in enumerate(bits[:3])) or None
+
+
+def _strs(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    if isinstance(value, list):
+        return [v.strip() for v in value if isinstance(v, str) and v.strip()]
+    return []
+
+
+def _kind(text: str) -> str:
+    return (text or "").strip().lower().replace("-", "_").replace(" ", "_")
+
+
+class Crossref(Client):
+    name = "crossref"
+
+    def params(self, params: dict[str, str]) -> dict[str, str]:
+        if self.mailto:
+            params["mailto"] = self.mailto  # the polite pool, as Crossref asks
+        return params
+
+    def record_url(self, doi: str) -> str:
+        return f"{self.base}/works/{_doi_path(doi)}"
+
+    def work(self, doi: str) -> Work | None:
+        status, data = self.fetch(f"/works/{_doi_path(doi)}")
+        if status == 404 or not isinstance(data, dict):
+            return None
+        message = data.get("message")
+        return self.parse(message) if isinstance(message, dict) else None
+
+    def search(self, query: str, rows: int = 5) -> list[Work]:
+        status, data = self.fetch("/works", {"query.bibliographic": query, "rows": str(rows)})
+        if status == 404 or not isinstance(data, dict):
+            return []
+        items = (data.get("message") or {}).get("items") or []
+        return [self.parse(i) for i in items if isinstance(i, dict)]
+
+    def parse(self, m: dict[str, Any]) -> Work:
+        doi = str(m.get("DOI") or "").lower() or None
+        titles = _strs(m.get("title"))
+        subtitles = _strs(m.get("subtitle"))
+        if titles and subtitles:
+            titles.append(f"{titles[0]}: {subtitles[0]}")
+        titles += _strs(m.get("original-title")) + _strs(m.get("short-title"))
+        authors = []
+        for a in m.get("author") or []:
+            if isinstance(a, dict):
+                given, family = str(a.get("given") or ""), str(a.get("family") or a.get("name") or "")
+                if given or family:
+                    authors.append((given, family))
+        years = [y for y in (_year_of(m.get(k)) for k in ("issued", "published-print", "published-online",
+                                                          "published")) if y]
+        work = Work("crossref", self.record_url(doi) if doi else self.base, doi, titles, authors,
+                    years[0] if years else None, sorted(set(years)),
+                    _strs(m.get("container-title")) + _strs(m.get("short-container-title")),
+                    _str(m.get("volume")), _str(m.get("issue")), _str(m.get("page")), str(m.get("type") or ""))
+        work.dates_complete = bool(m.get("published-print") and m.get("published-online"))
+        # updated-by: notices about this work (a retraction of it); update-to on the work itself: a
+        # publisher re-deposited the work as its own retraction ("RETRACTED: …" under the same DOI).
+        for rel in ("updated-by", "update-to"):
+            for u in m.get(rel) or []:
+                if not isinstance(u, dict):
+                    continue
+                target = str(u.get("DOI") or "").lower() or None
+                if rel == "update-to" and target != doi:
+                    continue  # this record is a notice about another work
+                work.notices.append(Notice(_kind(str(u.get("type") or "")), str(u.get("label") or ""),
+                                           target if rel == "updated-by" else doi, _date_of(u.get("updated")),
+                                           str(u.get("source") or "publisher")))
+        if titles and titles[0].strip().upper().startswith(("RETRACTED", "WITHDRAWN")):
+            work.retracted = True
+        return work
+
+
+def _str(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+class DataCite(Client):
+    name = "datacite"
+
+    def record_url(self, doi: str) -> str:
+        return f"{self.base}/dois/{_doi_path(doi)}"
+
+    def work(self, doi: str) -> Work | None:
+        status, data = self.fetch(f"/dois/{_doi_path(doi)}")
+        if status == 404 or not isinstance(data, dict):
+            return None
+        attrs = (data.get("data") or {}).get("attributes") or {}
+        if not isinstance(attrs, dict):
+            return None
+        titles = [str(t.get("title")) for t in attrs.get("titles") or [] if isinstance(t, dict) and t.get("title")]
+        authors = []
+        for c in attrs.get("creators") or []:
+            if not isinstance(c, dict):
+                continue
+            family = str(c.get("familyName") or "")
+            given = str(c.get("givenName") or "")
+            if not family and not given:
+                name = str(c.get("name") or "")
+                family, _, given = name.partition(",") if "," in name else (name, "", "")
+            authors.append((given.strip(), family.strip()))
+        year = None
+        try:
+            year = int(attrs.get("publicationYear"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            pass
+        publisher = attrs.get("publisher")
+        if isinstance(publisher, dict):
+            publisher = publisher.get("name")
+        container = attrs.get("container") or {}
+        containers = _strs(container.get("title")) if isinstance(container, dict) else []
+        kind = (attrs.get("types") or {}).get("resourceTypeGeneral") if isinstance(attrs.get("types"), dict) else ""
+        real = str(attrs.get("doi") or doi).lower()
+        return Work("datacite", self.record_url(real), real, titles, authors, year, [year] if year else [],
+                    containers or _strs(publisher), type=str(kind or ""))
+
+
+class OpenAlex(Client):
+    name = "openalex"
+
+    def params(self, params: dict[str, str]) -> dict[str, str]:
+        if self.mailto:
+            params["mailto"] = self.mailto
+        return params
+
+    def work(self, doi: str) -> Work | None:
+        status, data = self.fetch(f"/works/doi:{_doi_path(doi)}")
+        if status == 404 or not isinstance(data, dict):
+            return None
+        return self.parse(data)
+
+    def search(self, query: str, rows: int = 5) -> list[Work]:
+        status, data = self.fetch("/works", {"search": query, "per-page": str(rows)})
+        if status == 404 or not isinstance(data, dict):
+            return []
+        return [self.parse(r) for r in data.get("results") or [] if isinstance(r, dict)]
+
+    def parse(self, r: dict[str, Any]) -> Work:
+        doi = str(r.get("doi") or "").lower()
+        for prefix in ("https://doi.org/", "http://doi.org/", "doi:"):
+            doi = doi.removeprefix(prefix)
+        titles = _strs(r.get("title")) or _strs(r.get("display_name"))
+        authors = []
+        for a in r.get("authorships") or []:
+            name = str(((a or {}).get("author") or {}).get("display_name") or "") if isinstance(a, dict) else ""
+            if name:
+                given, _, family = name.rpartition(" ")
+                authors.append((given, family))
+        year = r.get("publication_year")
+        year = year if isinstance(year, int) else None
+        source = ((r.get("primary_location") or {}).get("source") or {}) if isinstance(r.get("primary_location"),
+                                                                                      dict) else {}
+        biblio = r.get("biblio") or {}
+        pages = None
+        if isinstance(biblio, dict) and biblio.get("first_page"):
+            pages = str(biblio["first_page"]) + (f"-{biblio['last_page']}" if biblio.get("last_page") else "")
+        ident = str(r.get("id") or "")
+        url = ident if ident.startswith("http") else f"{self.base}/works/{quote(ident, safe='')}"
+        work = Work("openalex", url, doi or None, titles, authors, year, [year] if year else [],
+                    _strs(source.get("display_name")) if isinstance(source, dict) else [],
+                    _str(biblio.get("volume")) if isinstance(biblio, dict) else None,
+                    _str(biblio.get("issue")) if isinstance(biblio, dict) else None, pages, str(r.get("type") or ""))
+        if r.get("is_retracted") is True:
+            work.retracted = True
+        return work
+
+
+class DoiAgency(Client):
+    """doi.org's registration-agency lookup: does a DOI exist at all, and who registered it?"""
+
+    name = "doi.org"
+
+    def agency(self, doi: str) -> str | None:
+        """"Crossref", "DataCite", "mEDRA", "JaLC" …; None when the DOI does not exist."""
+        status, data = self.fetch(f"/ra/{_doi_path(doi)}")
+        if status == 404:
+            return None
+        if not isinstance(data, list) or not data or not isinstance(data[0], dict):
+            raise RegistryError(f"{self.name}: an answer of an unknown shape")
+        if data[0].get("RA"):
+            return str(data[0]["RA"])
+        said = str(data[0].get("status") or "").lower()
+        if "does not exist" in said or "invalid" in said:
+            return None
+        raise RegistryError(f"{self.name}: {said or 'no agency named'}")
+
+
+def query_string(params: dict[str, str]) -> str:
+    return urlencode(params)
