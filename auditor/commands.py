@@ -259,33 +259,31 @@ def run_links(db_path: str, *, older_than: str | None, fmt: str, links: LinkOpti
 
     for pattern, replacement in links.remap:
         check_remap(pattern, replacement, "--remap")
+    db, settings = _stored(db_path, older_than, config_path, "run 'auditor audit --check-links' first")
+    links.apply(settings.links)
+    return recheck_links(db, settings, older_than=older_than, fmt=fmt, archive=links.archive,
+                         allow_private=links.allow_private, remap=links.remap, now=now)
+
+
+def _stored(db_path: str, older_than: str | None, config_path: str | None, hint: str) :
+    """For the re-checking commands: the existing database and the settings (given, or found beside it)."""
     if older_than is not None:
         parse_duration(older_than, "--older-than")
-    db = _existing_db(db_path, "run 'auditor audit --check-links' first")
+    db = _existing_db(db_path, hint)
     if config_path:
         settings = load_settings(Path(config_path))
     else:
         settings, notes = discover_settings(Path(db_path))
         for note in notes:
             click.echo(clean(note), err=True)
-    links.apply(settings.links)
-    return recheck_links(db, settings, older_than=older_than, fmt=fmt, archive=links.archive,
-                         allow_private=links.allow_private, remap=links.remap, now=now)
+    return db, settings
 
 
 def run_sources(db_path: str, *, older_than: str | None, fmt: str, config_path: str | None,
                 now: dt.datetime | None = None) -> int:
     from auditor.sources.run import recheck_sources
 
-    if older_than is not None:
-        parse_duration(older_than, "--older-than")
-    db = _existing_db(db_path, "run 'auditor audit --check-sources' first")
-    if config_path:
-        settings = load_settings(Path(config_path))
-    else:
-        settings, notes = discover_settings(Path(db_path))
-        for note in notes:
-            click.echo(clean(note), err=True)
+    db, settings = _stored(db_path, older_than, config_path, "run 'auditor audit --check-sources' first")
     return recheck_sources(db, settings, older_than=older_than, fmt=fmt, now=now)
 
 

@@ -43,10 +43,14 @@ def host_of(url: str) -> str:
 
 def retry_after(f: Fetch) -> float | None:
     """Seconds the server asked us to wait (Retry-After as seconds or an HTTP date), capped."""
-    value = f.headers.get("retry-after")
+    return retry_after_header(f.headers)
+
+
+def retry_after_header(headers: dict[str, str]) -> float | None:
+    """Seconds a Retry-After header (seconds or an HTTP date) asks to wait, capped at MAX_RETRY_AFTER."""
+    value = (headers.get("retry-after") or "").strip()
     if not value:
         return None
-    value = value.strip()
     if value.isdigit():
         return min(float(value), MAX_RETRY_AFTER)
     try:

@@ -7,7 +7,6 @@ the base URLs come from the user's configuration.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import threading
 import time
@@ -117,16 +116,10 @@ class RateLimit:
 
 
 def retry_after(headers: dict[str, str]) -> float | None:
-    value = (headers.get("retry-after") or "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return min(float(value), MAX_RETRY_AFTER)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, min(when.timestamp() - time.time(), MAX_RETRY_AFTER))
+    """Seconds a registry's Retry-After asks to wait (the link checker's reading of the header)."""
+    from auditor.linkcheck.scheduler import retry_after_header
+
+    return retry_after_header(headers)
 
 
 class Client:
