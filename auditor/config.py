@@ -340,18 +340,25 @@ def parse_severities(table: Any, where: str) -> dict[str, Severity]:
     return out
 
 
-def parse_links(table: Any, where: str) -> LinkSettings:
+def _typed_items(table: Any, where: str, keys: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The (key, value) pairs of a configuration table, each key known and each value of its type
+    (true/false is not a number)."""
     if not isinstance(table, dict):
         raise ConfigError(f"{where} must be a table")
-    unknown = set(table) - set(LINK_KEYS)
+    unknown = set(table) - set(keys)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
-                          f"known keys are {', '.join(sorted(LINK_KEYS))}")
-    links = LinkSettings()
+                          f"known keys are {', '.join(sorted(keys))}")
     for key, raw in table.items():
-        kind = LINK_KEYS[key]
-        if not isinstance(raw, kind) or (kind is int and isinstance(raw, bool)):
+        kind = keys[key]
+        if not isinstance(raw, kind) or (isinstance(raw, bool) and kind is not bool):
             raise ConfigError(f"{where}.{key}: expected {getattr(kind, '__name__', 'a number')}, got {raw!r}")
+    return list(table.items())
+
+
+def parse_links(table: Any, where: str) -> LinkSettings:
+    links = LinkSettings()
+    for key, raw in _typed_items(table, where, LINK_KEYS):
         value: Any = raw
         if key == "remap":
             pairs = []
@@ -389,17 +396,8 @@ MAILTO = re.compile(r"[^@\s<>\"',;:()]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63
 
 def parse_sources(table: Any, where: str) -> SourceSettings:
     """[tool.auditor.sources], validated like [tool.auditor.links]."""
-    if not isinstance(table, dict):
-        raise ConfigError(f"{where} must be a table")
-    unknown = set(table) - set(SOURCE_KEYS)
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
-                          f"known keys are {', '.join(sorted(SOURCE_KEYS))}")
     out = SourceSettings()
-    for key, raw in table.items():
-        kind = SOURCE_KEYS[key]
-        if not isinstance(raw, kind) or isinstance(raw, bool):
-            raise ConfigError(f"{where}.{key}: expected {getattr(kind, '__name__', 'a number')}, got {raw!r}")
+    for key, raw in _typed_items(table, where, SOURCE_KEYS):
         value: Any = raw
         if key == "mailto" and not MAILTO.fullmatch(value):
             raise ConfigError(f"{where}.mailto: expected an e-mail address, got {value!r}")
