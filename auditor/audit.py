@@ -17,9 +17,10 @@ from auditor.config import Settings
 from auditor.documents import FORMATS, NAMED_ONLY, WHOLE_FILE, load_document
 from auditor.errors import DocumentError
 from auditor.linkcheck.records import LinkRun
-from auditor.manuscript import Manuscript, audit_manuscript, group_files, manuscript_files, manuscript_name
+from auditor.manuscript import group_files, manuscript_files, manuscript_name
 from auditor.model import Finding
 from auditor.parsing import parse_document
+from auditor.pipeline import Unit
 from auditor.store import DocumentResult
 from auditor.timestamps import now_iso
 
@@ -218,55 +219,6 @@ def audit_file(path: Path, settings: Settings, today: dt.date, strict: bool = Fa
     return DocumentResult(str(path), parsed, findings)
 
 
-def _document_worker(conn, path: Path, settings: Settings, today: dt.date, strict: bool,
-                     parent: int) -> None:
-    from auditor.procs import quiet_worker
-
-    quiet_worker(parent)
-    try:
-        result = audit_file(path, settings, today, strict)
-    except Exception as exc:  # noqa: BLE001 -- reported by the parent as this document's error
-        result = DocumentResult(str(path), error=f"{path}: internal error {type(exc).__name__}: {exc}")
-    conn.send(result)
-    conn.close()
-
-
-def audit_file_bounded(path: Path, settings: Settings, today: dt.date, strict: bool = False,
-                       timeout: float | None = None) -> DocumentResult:
-    """audit_file in a forked worker process that gets `timeout` seconds; past it the worker is killed and
-    the document gets an error. Without fork (or without a timeout) the document is audited in-process.
-
-    A worker process rather than a signal or a cooperative check: a regular expression or the HTML
-    parser can spend minutes in C code where neither runs, and a runaway document's memory goes with
-    its process."""
-    if not timeout or timeout <= 0 or not hasattr(os, "fork"):
-        return audit_file(path, settings, today, strict)
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("fork")
-    receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_document_worker, args=(sender, path, settings, today, strict, os.getpid()),
-                       daemon=True, name="auditor-document")
-    proc.start()
-    sender.close()
-    try:
-        if not receiver.poll(timeout):
-            return DocumentResult(str(path), error=f"{path}: not audited: it took longer than the per-document "
-                                                   f"time limit of {timeout:g} s (--doc-timeout)")
-        try:
-            result: DocumentResult = receiver.recv()
-        except (EOFError, OSError):
-            proc.join(5)
-            return DocumentResult(str(path), error=f"{path}: not audited: the process auditing it ended "
-                                                   f"unexpectedly (exit code {proc.exitcode})")
-        return result
-    finally:
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
-        receiver.close()
-
-
 def check_links_of(result: AuditResult, links: LinkRun, settings: Settings, today: dt.date) -> None:
     """Run the link rules over every readable document with the link checker's records, through the
     same registry path as the other rules (selection, severity, suppression, order)."""
@@ -291,24 +243,29 @@ def apply_suppressions(directives: dict[int, set[str]], findings: list[Finding])
             f.suppressed = True
 
 
-def audit_paths(paths: list[str], settings: Settings, today: dt.date | None = None,
-                strict: bool = False, manuscript: bool = False, doc_timeout: float | None = None) -> AuditResult:
-    """Audit every document under the given paths, each within `doc_timeout` seconds when given; with
-    manuscript, all of them as one manuscript."""
-    result = AuditResult(now_iso())
-    today = today or dt.date.today()
-    units: list[Path | Manuscript]
+def plan_units(paths: list[str], settings: Settings, manuscript: bool = False) -> tuple[list[Unit], list[str]]:
+    """What to audit: the units (documents, manuscripts) under the paths, and messages for bad paths."""
+    from auditor.pipeline import units_in
+
     if manuscript:
-        files, result.problems = manuscript_files(paths)
-        units = [Manuscript(manuscript_name(paths), files)] if files else []
-    else:
-        files, result.problems = collect_paths(paths)
-        units = group_files(files, settings)
-    for unit in units:
-        if isinstance(unit, Manuscript):
-            result.documents.extend(audit_manuscript(unit, settings, today, strict))
-        else:
-            result.documents.append(audit_file_bounded(unit, settings, today, strict, doc_timeout))
+        files, problems = manuscript_files(paths)
+        return ([Unit(files, manuscript_name(paths))] if files else []), problems
+    files, problems = collect_paths(paths)
+    return units_in(group_files(files, settings)), problems
+
+
+def audit_paths(paths: list[str], settings: Settings, today: dt.date | None = None,
+                strict: bool = False, manuscript: bool = False, doc_timeout: float | None = None,
+                jobs: int = 1, scheduler: str | None = None) -> AuditResult:
+    """Audit every document under the given paths, each within `doc_timeout` seconds when given; with
+    manuscript, all of them as one manuscript. Every result is kept, parsed documents included (link and
+    source checks read them); `commands.run_audit` streams results to the database instead."""
+    from auditor.pipeline import Job, run_units
+
+    result = AuditResult(now_iso())
+    units, result.problems = plan_units(paths, settings, manuscript)
+    job = Job(settings, today or dt.date.today(), strict, keep=True)
+    for _, outcome in run_units(units, job, jobs=jobs, doc_timeout=doc_timeout, scheduler=scheduler):
+        result.documents.extend(outcome.results)
     result.finished_at = now_iso()
     return result
-

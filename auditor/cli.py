@@ -129,12 +129,18 @@ def _link_overrides(options: dict[str, Any]) -> LinkOptions:
               help="Audit the files (in the order given; a folder's in natural order) as one manuscript.")
 @click.option("--doc-timeout", type=click.FloatRange(min=0), default=60, show_default=True, metavar="SECONDS",
               help="Give up on a document that takes longer than this (0: no limit); the others go on.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 1024), default=None, metavar="N",
+              help="Worker processes auditing documents in parallel (default: the cores).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run the documents' audits on this Dask cluster (tcp://host:8786); needs the [cluster] extra.")
+@click.option("--force", is_flag=True, help="Audit every document again, even those unchanged since their last audit.")
 @today_option
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
 def audit(paths: tuple[str, ...], db_path: str, html_dir: str, no_html: bool, fmt: str | None,
           output: str | None, fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
           config_path: str | None, check_links: bool, check_sources: bool, offline: bool, manuscript: bool,
-          doc_timeout: float, today: str | None, quiet: bool, **link_flags: Any) -> None:
+          doc_timeout: float, jobs: int | None, scheduler: str | None, force: bool, today: str | None,
+          quiet: bool, **link_flags: Any) -> None:
     """Audit documents (default: the references/ folder) and record the run in the database."""
     from auditor.commands import run_audit
 
@@ -149,7 +155,7 @@ def audit(paths: tuple[str, ...], db_path: str, html_dir: str, no_html: bool, fm
                      fmt=fmt, output=output, fail_on=fail_on, select=list(select), ignore=list(ignore),
                      config_path=config_path, check_links=check_links, links=_link_overrides(link_flags),
                      today=_date(today), quiet=quiet, manuscript=manuscript, doc_timeout=doc_timeout,
-                     check_sources=check_sources, offline=offline)
+                     check_sources=check_sources, offline=offline, jobs=jobs, scheduler=scheduler, force=force)
     sys.exit(code)
 
 

@@ -7,11 +7,11 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from auditor import __version__, store
-from auditor.audit import audit_paths
 from auditor.config import (
     LinkOptions,
     Settings,
@@ -24,6 +24,9 @@ from auditor.errors import AuditorError
 from auditor.fileio import write_atomic
 from auditor.terminal import clean, clean_line, use_colour
 from auditor.userregex import check_remap
+
+if TYPE_CHECKING:
+    from auditor.pipeline import Unit
 
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
 
@@ -81,10 +84,13 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
               fail_on: str | None, select: list[str], ignore: list[str], config_path: str | None,
               check_links: bool = False, links: LinkOptions | None = None, today: dt.date | None = None,
               quiet: bool = False, manuscript: bool = False, doc_timeout: float | None = None,
-              check_sources: bool = False, offline: bool = False) -> int:
+              check_sources: bool = False, offline: bool = False, jobs: int | None = None,
+              scheduler: str | None = None, force: bool = False) -> int:
     """Audit the paths, store the run, print the result; return the exit code."""
     from auditor import output as out
-    from auditor.store import open_db, previous_run_id, save_run
+    from auditor.audit import plan_units
+    from auditor.pipeline import default_jobs
+    from auditor.store import open_db, previous_run_id
 
     settings = resolve_settings(paths, config_path, select, ignore, fail_on)
     options = links or LinkOptions()
@@ -95,62 +101,166 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
     if output:
         refuse_output_over_inputs(output, db_path, paths)
     db = open_db(db_path)  # fail early, before any work, when the database is unusable
-    result = audit_paths(paths, settings, today=today, manuscript=manuscript, doc_timeout=doc_timeout)
-    for problem in result.problems:
+    units, problems = plan_units(paths, settings, manuscript)
+    for problem in problems:
         click.echo(f"Error: {clean_line(problem)}", err=True)
-    for d in result.documents:
-        if d.error:
-            click.echo(f"Error: {clean_line(d.error)}", err=True)
-    if not result.readable:
+    day = today or dt.date.today()
+    run = AuditRun(settings, day, jobs or settings.jobs or default_jobs(), scheduler or settings.scheduler,
+                   doc_timeout, quiet)
+    command = "audit " + ("--manuscript " if manuscript else "") + " ".join(paths)
+    recorded = {"select": settings.select, "ignore": settings.ignore, "fail_on": settings.fail_on,
+                "config": settings.source, "check_links": check_links, "check_sources": check_sources}
+    colour = fmt == "text" and use_colour(sys.stdout)
+    stream = fmt == "text" and not output
+    if check_links or check_sources:
+        run_id = run.checked(db, units, command, recorded, check_links, check_sources, options, offline)
+    else:
+        run_id = run.streamed(db, units, command, recorded, force=force, show=stream, colour=colour)
+    if run_id is None:
         click.echo("Error: no document could be read; nothing was audited.", err=True)
         return 2
-    link_summary = records = checked_at = None
-    if check_links:
-        from auditor.audit import check_links_of
-        from auditor.linkcheck import OFFLINE_MESSAGE, check_run_links, summary
-
-        checked_at = dt.datetime.now(dt.UTC)
-        records = check_run_links(result, settings, db, archive=options.archive,
-                                  allow_private=options.allow_private, remap=options.remap, now=checked_at)
-        if records.offline:
-            click.echo(f"Error: {OFFLINE_MESSAGE}.", err=True)
-        check_links_of(result, records, settings, today or dt.date.today())
-        link_summary = summary(records)
-    if check_sources:
-        from auditor.sources.run import check_run_sources
-
-        source_summary = check_run_sources(result, settings, db, offline=offline, today=today)
-        link_summary = f"{link_summary}\n{source_summary}" if link_summary else source_summary
-    command = "audit " + ("--manuscript " if manuscript else "") + " ".join(paths)
-    # One transaction: the run, its documents and findings, and the link records of its checks.
-    ids = save_run(db, result.started_at, result.finished_at, __version__, command, result.documents,
-                   {"select": settings.select, "ignore": settings.ignore, "fail_on": settings.fail_on,
-                    "config": settings.source, "check_links": check_links, "check_sources": check_sources},
-                   links=records, checked_at=checked_at)
     try:
-        previous = previous_run_id(db, ids.run_id)
-        changes = out.changes_between(db, previous, ids.run_id) if previous else None
-        text = out.render(fmt, db, ids.run_id, changes=changes, quiet=quiet, link_summary=link_summary)
-        if output:
-            write_atomic(output, text)  # never coloured
-        if fmt == "text" or not output:
-            if fmt == "text" and use_colour(sys.stdout):
-                text = out.render(fmt, db, ids.run_id, changes=changes, quiet=quiet, link_summary=link_summary,
-                                  colour=True)
-            click.echo(text, nl=False)
+        previous = previous_run_id(db, run_id)
+        changes = out.changes_between(db, previous, run_id) if previous else None
+        if stream:
+            click.echo(out.render(fmt, db, run_id, changes=changes, quiet=quiet, link_summary=run.link_summary,
+                                  colour=colour) if not run.streamed_documents else
+                       "\n".join(out.text_summary(db, run_id, changes, quiet, run.link_summary)) + "\n", nl=False)
+        else:
+            text = out.render(fmt, db, run_id, changes=changes, quiet=quiet, link_summary=run.link_summary)
+            if output:
+                write_atomic(output, text)  # never coloured
+            if fmt == "text" or not output:
+                click.echo(text if fmt != "text" or not colour else
+                           out.render(fmt, db, run_id, changes=changes, quiet=quiet, link_summary=run.link_summary,
+                                      colour=True), nl=False)
         if html_dir:
             from auditor.report import render_html
 
-            index = render_html(db, ids.run_id, Path(html_dir))
+            index = render_html(db, run_id, Path(html_dir))
             if fmt == "text" and not quiet:
                 click.echo(f"HTML report: {clean_line(index)}")
     except KeyboardInterrupt:
         # The run is in the database already: say so, rather than the generic "nothing was stored".
-        click.echo(f"Interrupted; the run was stored as run {ids.run_id} in {clean_line(db_path)}, but its "
+        click.echo(f"Interrupted; the run was stored as run {run_id} in {clean_line(db_path)}, but its "
                    f"output may be incomplete (`auditor report` renders it again).", err=True)
         return 130
-    severities = [f.severity.value for d in result.readable for f in d.findings if not f.suppressed]
+    severities = [r[0] for r in db.execute("select severity from findings where run_id = ? and suppressed = 0",
+                                           [run_id])]
     return exit_code(severities, settings.fail_on)
+
+
+class NothingRead(Exception):
+    """No document of the run could be read: the run is rolled back."""
+
+
+class AuditRun:
+    """One `auditor audit`: its units run where the settings say (worker processes, a Dask cluster) and
+    stream to the one writer of the database, printing each document as it is stored."""
+
+    def __init__(self, settings: Settings, today: dt.date, jobs: int, scheduler: str | None,
+                 doc_timeout: float | None, quiet: bool) -> None:
+        self.settings, self.today, self.jobs, self.scheduler = settings, today, jobs, scheduler
+        self.doc_timeout, self.quiet = doc_timeout, quiet
+        self.link_summary: str | None = None
+        self.streamed_documents = False
+
+    def streamed(self, db: Any, units: list[Unit], command: str, recorded: dict[str, Any], *, force: bool,
+                 show: bool, colour: bool) -> int | None:
+        """Audit the units, each stored as it finishes (unchanged ones copied from their last audit
+        unless force); return the run's id, or None when no document could be read (nothing stored)."""
+        from auditor import output as out
+        from auditor.pipeline import Job, run_units, unit_key
+        from auditor.store import Reuse, RunWriter, document_row, reusable
+        from auditor.terminal import Progress
+        from auditor.timestamps import now_iso
+
+        mode = "audit"
+        keys = [unit_key(u, self.settings, mode) for u in units]
+        reuse: dict[int, list[int]] = {}
+        if not force:
+            for i, key in enumerate(keys):
+                old = reusable(db, key, len(units[i].files), self.today) if key else None
+                if old is not None:
+                    reuse[i] = old
+        fresh = [u for i, u in enumerate(units) if i not in reuse]
+        job = Job(self.settings, self.today)
+        progress = Progress(len(units), "Auditing")
+        readable = 0
+        paths = [str(f) for u in units for f in u.files]
+        try:
+            with RunWriter(db, now_iso(), __version__, command, recorded, paths=paths) as writer:
+                slots = [writer.reserve(len(u.files)) for u in units]
+                outcomes = run_units(fresh, job, jobs=self.jobs, doc_timeout=self.doc_timeout,
+                                     scheduler=self.scheduler)
+                for i, unit in enumerate(units):
+                    progress.update(i, unit.name)
+                    if i in reuse:
+                        writer.reuse(Reuse(reuse[i], unit.manuscript), slots[i])
+                    else:
+                        _, outcome = next(outcomes)
+                        assert outcome.rows is not None
+                        for d in outcome.rows.documents:
+                            if d.document["error"]:
+                                progress.echo(f"Error: {clean_line(d.document['error'])}\n", sys.stderr)
+                        writer.write(outcome.rows, slots[i], keys[i], self.today.isoformat())
+                    for doc_id in slots[i]:
+                        row = document_row(db, doc_id)
+                        readable += not row["error"]
+                        if show:
+                            lines = out.text_document(db, row, self.quiet, colour)
+                            if lines:
+                                progress.echo("\n".join(lines) + "\n", sys.stdout)
+                                self.streamed_documents = True
+                progress.update(len(units))
+                if not readable:
+                    raise NothingRead
+                return writer.finish(now_iso()).run_id
+        except NothingRead:
+            return None
+        finally:
+            progress.close()
+
+    def checked(self, db: Any, units: list[Unit], command: str, recorded: dict[str, Any], check_links: bool,
+                check_sources: bool, options: LinkOptions, offline: bool) -> int | None:
+        """Audit the units keeping their parsed documents, check their links and sources, then store the
+        run with its link records (one transaction)."""
+        from auditor.audit import AuditResult, check_links_of
+        from auditor.pipeline import Job, run_units
+        from auditor.store import save_run
+        from auditor.timestamps import now_iso
+
+        result = AuditResult(now_iso())
+        job = Job(self.settings, self.today, keep=True)
+        for _, outcome in run_units(units, job, jobs=self.jobs, doc_timeout=self.doc_timeout, scheduler=self.scheduler):
+            result.documents.extend(outcome.results)
+        result.finished_at = now_iso()
+        for d in result.documents:
+            if d.error:
+                click.echo(f"Error: {clean_line(d.error)}", err=True)
+        if not result.readable:
+            return None
+        records = checked_at = None
+        if check_links:
+            from auditor.linkcheck import OFFLINE_MESSAGE, check_run_links, summary
+
+            checked_at = dt.datetime.now(dt.UTC)
+            records = check_run_links(result, self.settings, db, archive=options.archive,
+                                      allow_private=options.allow_private, remap=options.remap, now=checked_at,
+                                      scheduler=self.scheduler)
+            if records.offline:
+                click.echo(f"Error: {OFFLINE_MESSAGE}.", err=True)
+            check_links_of(result, records, self.settings, self.today)
+            self.link_summary = summary(records)
+        if check_sources:
+            from auditor.sources.run import check_run_sources
+
+            source_summary = check_run_sources(result, self.settings, db, offline=offline, today=self.today)
+            self.link_summary = f"{self.link_summary}\n{source_summary}" if self.link_summary else source_summary
+        # One transaction: the run, its documents and findings, and the link records of its checks.
+        ids = save_run(db, result.started_at, result.finished_at, __version__, command, result.documents,
+                       recorded, links=records, checked_at=checked_at)
+        return ids.run_id
 
 
 FAMILY_TITLES = {"citations": "Citations against the reference list", "entries": "Entries", "urls": "URLs",

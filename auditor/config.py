@@ -40,7 +40,8 @@ from auditor.model import Severity
 from auditor.output import FORMATTERS
 from auditor.userregex import check_remap, compile_pattern
 
-TOP_KEYS = {"select", "ignore", "severity", "per-path-ignores", "fail-on", "links", "format", "manuscripts", "sources"}
+TOP_KEYS = {"select", "ignore", "severity", "per-path-ignores", "fail-on", "links", "format", "manuscripts", "sources",
+            "jobs", "scheduler"}
 LINK_KEYS: dict[str, type | tuple[type, ...]] = {
     "exclude": list, "per-host": int, "concurrency": int, "timeout": (int, float), "deadline": (int, float),
     "max-bytes": int, "max-redirects": int, "retries": int, "cache-age": str, "older-than": str,
@@ -122,6 +123,8 @@ class Settings:
     sources: SourceSettings = field(default_factory=SourceSettings)
     # name → patterns of the files audited together as one manuscript, relative to the config file, in order
     manuscripts: dict[str, list[str]] = field(default_factory=dict)
+    jobs: int | None = None  # worker processes (default: the cores)
+    scheduler: str | None = None  # a Dask scheduler's address: the audit's units run on that cluster
     source: str | None = None  # the file the settings came from
     root: Path | None = None  # per-path patterns are relative to the config file's folder
 
@@ -226,6 +229,11 @@ def distrust(settings: Settings) -> list[str]:
             setattr(settings.links, attr, getattr(default, attr))
             warnings.append(f"Warning: {settings.source}: links.{key} ignored: a configuration found among the "
                             f"documents cannot set it (use --config or the command line)")
+    if settings.scheduler is not None:
+        # A cluster's results are unpickled here: only the user may choose whom to trust with that.
+        settings.scheduler = None
+        warnings.append(f"Warning: {settings.source}: scheduler ignored: a configuration found among the "
+                        f"documents cannot set it (use --config or --scheduler)")
     sources = SourceSettings()
     for key in SOURCE_TRUSTED_ONLY:
         attr = key.replace("-", "_")
@@ -303,6 +311,17 @@ def parse_settings(table: dict[str, Any], where: str = "configuration") -> Setti
         s.fail_on = _choice(table["fail-on"], FAIL_ON, f"{where}: fail-on")
     if "format" in table:
         s.format = _choice(table["format"], FORMATS, f"{where}: format")
+    if "jobs" in table:
+        jobs = table["jobs"]
+        if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= 1024:
+            raise ConfigError(f"{where}: jobs must be a whole number from 1 to 1024, not {jobs!r}")
+        s.jobs = jobs
+    if "scheduler" in table:
+        scheduler = table["scheduler"]
+        if not isinstance(scheduler, str) or not re.match(r"^(tcp|tls|inproc|ucx)://\S+$", scheduler):
+            raise ConfigError(f"{where}: scheduler must be a Dask scheduler address such as "
+                              f"\"tcp://host:8786\", not {scheduler!r}")
+        s.scheduler = scheduler
     if "links" in table:
         s.links = parse_links(table["links"], f"{where}: links")
     if "sources" in table:

@@ -109,38 +109,50 @@ def _github(view: RunView) -> str:
 def as_text(db: sqlite_utils.Database, run_id: int, changes: Changes | None, quiet: bool,
             link_summary: str | None, colour: bool = False) -> str:
     """Findings grouped by document; every piece of document text escaped, styles only with colour."""
+    lines: list[str] = []
+    for d in _documents(db, run_id):
+        lines.extend(text_document(db, d, quiet, colour))
+    lines.extend(text_summary(db, run_id, changes, quiet, link_summary))
+    return "\n".join(lines) + "\n"
+
+
+def text_document(db: sqlite_utils.Database, d: dict[str, Any], quiet: bool, colour: bool = False) -> list[str]:
+    """One document's lines of the text output (none for a document that could not be read: its error
+    was printed on standard error)."""
 
     def style(text: str, **how: Any) -> str:
         return click.style(text, **how) if colour else text
 
-    lines: list[str] = []
-    totals = {"error": 0, "warning": 0, "info": 0}
-    docs = _documents(db, run_id)
-    for d in docs:
-        if d["error"]:
+    if d["error"]:
+        return []
+    counts = ", ".join(f"{d[k]} {label}" for k, label in
+                       (("errors", "errors"), ("warnings", "warnings"), ("infos", "info")))
+    header = (f"{clean_line(d['path'])}: {d['entries_count']} entries, {d['citations_count']} citations, "
+              f"findings: {counts}" + (" (unchanged: results reused)" if d.get("reused_from") else ""))
+    lines = [style(header, bold=True)]
+    if quiet:
+        return lines
+    path = clean_line(d["path"])
+    for f in _findings(db, d["id"]):
+        if f["suppressed"]:
             continue
-        findings = [f for f in _findings(db, d["id"]) if not f["suppressed"]]
-        for f in findings:
-            totals[f["severity"]] += 1
-        counts = ", ".join(f"{d[k]} {label}" for k, label in
-                           (("errors", "errors"), ("warnings", "warnings"), ("infos", "info")))
-        header = (f"{clean_line(d['path'])}: {d['entries_count']} entries, {d['citations_count']} citations, "
-                  f"findings: {counts}")
-        lines.append(style(header, bold=True))
-        if quiet:
-            continue
-        for f in findings:
-            path = clean_line(d["path"])
-            where = f"{path}:{f['line']}" if f["line"] else path
-            if f["line"] and f["column"]:
-                where += f":{f['column']}"
-            sev = style(f"{f['severity']:<7}", fg=COLOURS[f["severity"]])
-            lines.append(f"  {where}: {sev} {f['rule']}: {clean_line(f['message'])}")
-            if f["suggestion"]:
-                lines.append(f"      fix: {clean_line(f['suggestion'])}")
-    readable = sum(1 for d in docs if not d["error"])
-    lines.append(f"{readable} document(s) audited: {totals['error']} errors, {totals['warning']} warnings, "
-                 f"{totals['info']} info (run {run_id})")
+        where = f"{path}:{f['line']}" if f["line"] else path
+        if f["line"] and f["column"]:
+            where += f":{f['column']}"
+        sev = style(f"{f['severity']:<7}", fg=COLOURS[f["severity"]])
+        lines.append(f"  {where}: {sev} {f['rule']}: {clean_line(f['message'])}")
+        if f["suggestion"]:
+            lines.append(f"      fix: {clean_line(f['suggestion'])}")
+    return lines
+
+
+def text_summary(db: sqlite_utils.Database, run_id: int, changes: Changes | None, quiet: bool,
+                 link_summary: str | None) -> list[str]:
+    """The closing lines of the text output: totals, link and source summaries, changes since the last run."""
+    totals = store.run_totals(db, run_id)
+    reused = f" ({totals['reused']} unchanged, results reused)" if totals["reused"] else ""
+    lines = [f"{totals['readable']} document(s) audited{reused}: {totals['error']} errors, "
+             f"{totals['warning']} warnings, {totals['info']} info (run {run_id})"]
     if link_summary:
         lines.extend(clean_line(part) for part in link_summary.split("\n"))
     if changes is not None:
@@ -150,7 +162,7 @@ def as_text(db: sqlite_utils.Database, run_id: int, changes: Changes | None, qui
                 lines.append(f"  + {_change_line(f)}")
             for f in changes.fixed[:50]:
                 lines.append(f"  - {_change_line(f)}")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def as_json(db: sqlite_utils.Database, run_id: int, changes: Changes | None = None) -> dict[str, Any]:

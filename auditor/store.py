@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import sqlite3
@@ -25,6 +26,7 @@ from auditor.timestamps import iso, now_iso
 
 if TYPE_CHECKING:
     from auditor.linkcheck.records import LinkRun
+    from auditor.rows import UnitRows
 from auditor.model import Finding, ParsedDocument
 
 
@@ -106,9 +108,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         "container": str, "volume": str, "issue": str, "pages": str, "status": str, "verdict": str,
         "notices": str, "via": str, "query": str, "work": str, "detail": str, "checked_at": str,
     }}),
+    # Incremental and streamed audits: a document's text is stored once however many runs read it
+    # (texts, by the SHA-256 of the text; documents.text stays NULL for new rows), its title is kept for
+    # the report's index, and cache_key (content, settings, tool version) lets a later run copy the
+    # results of an unchanged document (reused_from: the document row they were copied from).
+    Migration("0008-incremental", tables={"texts": {"sha256": str, "text": str}},
+              columns={"documents": {"title": str, "text_sha256": str, "cache_key": str, "reused_from": int,
+                                     "audited_on": str, "latest_date": str}},
+              indexes=(("documents", ("cache_key",)),)),
 )
 MIGRATIONS_TABLE = "schema_migrations"
-PRIMARY_KEYS = {"links": "url", "sources": "key", MIGRATIONS_TABLE: "name"}
+PRIMARY_KEYS = {"links": "url", "sources": "key", "texts": "sha256", MIGRATIONS_TABLE: "name"}
 
 
 def _schema() -> dict[str, dict[str, type]]:
@@ -261,7 +271,203 @@ class DocumentResult:
 class SavedIds:
     run_id: int
     document_ids: dict[str, int] = field(default_factory=dict)
-    entry_ids: dict[tuple[str, int], int] = field(default_factory=dict)
+
+
+@dataclass
+class Reuse:
+    """A unit whose results are copied from an earlier run: the old document rows, in the unit's order."""
+
+    old_documents: list[int]
+    manuscript: str | None = None
+
+
+class RunWriter:
+    """The one writer of a run. It holds the write lock from `__enter__` to `finish` (one transaction, so
+    an interrupted run leaves the earlier runs intact), takes each unit's rows as they come (`write`)
+    and copies unchanged units' rows from an earlier run (`reuse`), assigning ids as it goes: rows
+    arrive with ordinals (see `auditor.rows`) and go in with `executemany`, not row by row.
+
+    Document ids can be reserved up front (`reserve`), so a run's documents keep the order they were
+    given whichever worker finished first."""
+
+    def __init__(self, db: sqlite_utils.Database, started_at: str, version: str, command: str,
+                 settings: dict[str, Any], paths: list[str] | None = None) -> None:
+        self.db = db
+        self.started_at, self.version, self.command = started_at, version, command
+        self.settings = settings
+        self.paths = paths
+        self.run_id = 0
+        self.ids = SavedIds(0)
+        self.documents = 0
+        self.findings = 0
+        self._manuscripts: dict[str, int] = {}
+        self._cm: Any = None
+
+    def __enter__(self) -> RunWriter:
+        self._cm = immediate(self.db)
+        try:
+            self._cm.__enter__()
+            conn = self.db.conn
+            self.run_id = _pk(self.db.table("runs").insert({
+                "started_at": self.started_at, "finished_at": None, "tool_version": self.version,
+                "command": self.command, "paths": "[]", "status": "complete", "documents_count": 0,
+                "findings_count": 0, "settings": json.dumps(self.settings, ensure_ascii=False, default=str),
+            }).last_pk)
+            self.ids.run_id = self.run_id
+            self.next_document = _next_id(self.db, "documents")
+            self.next_entry = _next_id(self.db, "entries")
+            self.next_citation = _next_id(self.db, "citations")
+            self.conn = conn
+        except sqlite3.OperationalError as exc:
+            self._cm.__exit__(type(exc), exc, exc.__traceback__)
+            raise _store_error("the audit database", exc) from None
+        return self
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        if self._cm is None:
+            return
+        cm, self._cm = self._cm, None
+        try:
+            cm.__exit__(kind, exc, tb)
+        except sqlite3.OperationalError as e:
+            raise _store_error("the audit database", e) from None
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot write the audit database: {e}") from None
+
+    def reserve(self, count: int) -> list[int]:
+        """Ids for the next `count` documents, in order."""
+        first = self.next_document
+        self.next_document += count
+        return list(range(first, first + count))
+
+    def _manuscript_id(self, name: str | None) -> int | None:
+        if name is None:
+            return None
+        if name not in self._manuscripts:
+            pk = self.db.table("manuscripts").insert({"run_id": self.run_id, "name": name}).last_pk
+            self._manuscripts[name] = _pk(pk)
+        return self._manuscripts[name]
+
+    def write(self, unit: UnitRows, document_ids: list[int] | None = None, cache_key: str | None = None,
+              audited_on: str | None = None) -> list[int]:
+        """Insert a unit's rows; return its documents' ids."""
+        insert_entry, insert_citation, insert_finding = _row_inserts()
+        conn = self.conn
+        ids = document_ids or self.reserve(len(unit.documents))
+        manuscript_id = self._manuscript_id(unit.manuscript)
+        be = self.next_entry
+        bc = self.next_citation
+        self.next_entry += unit.entry_count
+        self.next_citation += unit.citation_count
+        run = self.run_id
+        errors = any(d.document["error"] for d in unit.documents)
+        for doc_id, d in zip(ids, unit.documents, strict=True):
+            row = dict(d.document, id=doc_id, run_id=run, manuscript_id=manuscript_id,
+                       cache_key=None if errors else cache_key, audited_on=audited_on,
+                       latest_date=unit.latest_date)
+            conn.execute(f"insert into documents ({', '.join(map(_q, row))}) values ({', '.join('?' * len(row))})",
+                         list(row.values()))
+            if d.text is not None:
+                conn.execute("insert or ignore into texts (sha256, text) values (?, ?)",
+                             [d.document["text_sha256"], d.text])
+            self.ids.document_ids[d.path] = doc_id
+            self.documents += 1
+            if d.entries:
+                conn.executemany(insert_entry, [
+                    (r[0] + be, doc_id, None if r[1] is None else r[1] + be,  # type: ignore[operator]
+                     None if r[2] is None else r[2] + be, *r[3:]) for r in d.entries])  # type: ignore[operator]
+                conn.executemany("insert into entry_links (entry_id, url) values (?, ?)",
+                                 [(o + be, url) for o, url in d.links])
+            if d.citations:
+                conn.executemany(insert_citation, [
+                    (r[0] + bc, doc_id, None if r[1] is None else r[1] + be,  # type: ignore[operator]
+                     None if r[2] is None else r[2] + be,  # type: ignore[operator]
+                     r[3] if r[3] == "[]" else json.dumps([o + be for o in json.loads(r[3])]),  # type: ignore[arg-type]
+                     *r[4:]) for r in d.citations])
+            if d.findings:
+                conn.executemany(insert_finding, [
+                    (run, doc_id, None if r[0] is None else r[0] + be,  # type: ignore[operator]
+                     None if r[1] is None else r[1] + bc, *r[2:]) for r in d.findings])  # type: ignore[operator]
+                self.findings += len(d.findings)
+        return ids
+
+    def reuse(self, unit: Reuse, document_ids: list[int]) -> None:
+        """Copy an unchanged unit's rows from the earlier run that audited it, with new ids."""
+        conn = self.conn
+        old = unit.old_documents
+        marks = ", ".join("?" * len(old))
+        e_min, e_max = conn.execute(f"select min(id), max(id) from entries where document_id in ({marks})",
+                                    old).fetchone()
+        c_min, c_max = conn.execute(f"select min(id), max(id) from citations where document_id in ({marks})",
+                                    old).fetchone()
+        de = self.next_entry - (e_min or 0)
+        dc = self.next_citation - (c_min or 0)
+        if e_min is not None:
+            self.next_entry += e_max - e_min + 1
+        if c_min is not None:
+            self.next_citation += c_max - c_min + 1
+        manuscript_id = self._manuscript_id(unit.manuscript)
+        for old_id, new_id in zip(old, document_ids, strict=True):
+            conn.execute(f"insert into documents (id, run_id, manuscript_id, reused_from, {_DOC_COPY}) "
+                         f"select ?, ?, ?, id, {_DOC_COPY} from documents where id = ?",
+                         [new_id, self.run_id, manuscript_id, old_id])
+            conn.execute(f"insert into entries (id, document_id, refers_to, source_entry_id, {_ENTRY_COPY}) "
+                         f"select id + ?1, ?2, refers_to + ?1, source_entry_id + ?1, {_ENTRY_COPY} "
+                         f"from entries where document_id = ?3 order by id", [de, new_id, old_id])
+            conn.execute("insert into entry_links (entry_id, url) select l.entry_id + ?, l.url from entries e "
+                         "join entry_links l on l.entry_id = e.id where e.document_id = ? order by l.id",
+                         [de, old_id])
+            conn.execute(f"insert into citations (id, document_id, entry_id, suggestion_entry_id, candidates, "
+                         f"{_CITATION_COPY}) select id + ?2, ?3, entry_id + ?1, suggestion_entry_id + ?1, "
+                         f"case when candidates is null or candidates = '[]' then candidates else "
+                         f"(select json_group_array(value + ?1) from json_each(candidates)) end, {_CITATION_COPY} "
+                         f"from citations where document_id = ?4 order by id", [de, dc, new_id, old_id])
+            cur = conn.execute(f"insert into findings (run_id, document_id, entry_id, citation_id, {_FINDING_COPY}) "
+                               f"select ?, ?, entry_id + ?, citation_id + ?, {_FINDING_COPY} from findings "
+                               f"where document_id = ? order by id", [self.run_id, new_id, de, dc, old_id])
+            self.findings += max(cur.rowcount, 0)
+            path = conn.execute("select path from documents where id = ?", [new_id]).fetchone()[0]
+            self.ids.document_ids[path] = new_id
+            self.documents += 1
+
+    def finish(self, finished_at: str) -> SavedIds:
+        """Complete the run's row and commit."""
+        paths = self.paths if self.paths is not None else list(self.ids.document_ids)
+        self.conn.execute("update runs set finished_at = ?, paths = ?, documents_count = ?, findings_count = ? "
+                          "where id = ?", [finished_at, json.dumps(paths, ensure_ascii=False), self.documents,
+                                           self.findings, self.run_id])
+        self.__exit__(None, None, None)
+        return self.ids
+
+
+def _q(column: str) -> str:
+    return f'"{column}"'
+
+
+def _columns(table: str, leave_out: tuple[str, ...]) -> str:
+    return ", ".join(_q(c) for c in SCHEMA[table] if c not in leave_out)
+
+
+_DOCUMENT_FIELDS = _columns("documents", ("text",))
+_DOC_COPY = _columns("documents", ("id", "run_id", "manuscript_id", "reused_from"))
+_ENTRY_COPY = _columns("entries", ("id", "document_id", "refers_to", "source_entry_id"))
+_CITATION_COPY = _columns("citations", ("id", "document_id", "entry_id", "suggestion_entry_id", "candidates"))
+_FINDING_COPY = _columns("findings", ("id", "run_id", "document_id", "entry_id", "citation_id"))
+
+
+def _insert(table: str, leading: tuple[str, ...], columns: tuple[str, ...]) -> str:
+    names = leading + columns
+    return f"insert into {table} ({', '.join(map(_q, names))}) values ({', '.join('?' * len(names))})"
+
+
+@functools.cache
+def _row_inserts() -> tuple[str, str, str]:
+    from auditor.rows import CITATION_COLUMNS, ENTRY_COLUMNS, FINDING_COLUMNS
+
+    return (_insert("entries", ("id", "document_id", "refers_to", "source_entry_id"), ENTRY_COLUMNS),
+            _insert("citations", ("id", "document_id", "entry_id", "suggestion_entry_id", "candidates"),
+                    CITATION_COLUMNS),
+            _insert("findings", ("run_id", "document_id", "entry_id", "citation_id"), FINDING_COLUMNS))
 
 
 def save_run(db: sqlite_utils.Database, started_at: str, finished_at: str, version: str, command: str,
@@ -269,12 +475,21 @@ def save_run(db: sqlite_utils.Database, started_at: str, finished_at: str, versi
              links: LinkRun | None = None, checked_at: dt.datetime | None = None) -> SavedIds:
     """Write a whole run in one transaction, with the link records of its `--check-links` (checked at
     `checked_at`), and return the ids given to what was stored."""
+    from auditor.rows import unit_rows
+
+    units: list[tuple[str | None, list[DocumentResult]]] = []
+    for r in results:  # a manuscript's files are consecutive and share entry indexes
+        if r.manuscript is not None and units and units[-1][0] == r.manuscript:
+            units[-1][1].append(r)
+        else:
+            units.append((r.manuscript, [r]))
     try:
-        with immediate(db):
-            ids = _save(db, started_at, finished_at, version, command, results, settings or {})
+        with RunWriter(db, started_at, version, command, settings or {}) as writer:
+            for manuscript, members in units:
+                writer.write(unit_rows(members, manuscript))
             if links is not None:
-                save_links(db, links, ids.run_id, checked_at or dt.datetime.now(dt.UTC))
-            return ids
+                save_links(db, links, writer.run_id, checked_at or dt.datetime.now(dt.UTC))
+            return writer.finish(finished_at)
     except sqlite3.OperationalError as exc:
         raise _store_error("the audit database", exc) from None
     except sqlite3.Error as exc:
@@ -339,112 +554,6 @@ def _pk(value: Any) -> int:
     return int(value)
 
 
-def _save(db: sqlite_utils.Database, started_at: str, finished_at: str, version: str, command: str,
-          results: list[DocumentResult], settings: dict[str, Any]) -> SavedIds:
-    total = sum(len(r.findings) for r in results)
-    run_id = db.table("runs").insert({
-        "started_at": started_at, "finished_at": finished_at, "tool_version": version, "command": command,
-        "paths": json.dumps([r.path for r in results], ensure_ascii=False), "status": "complete",
-        "documents_count": len(results), "findings_count": total,
-        "settings": json.dumps(settings, ensure_ascii=False, default=str),
-    }).last_pk
-    ids = SavedIds(_pk(run_id))
-    manuscripts: dict[str, int] = {}
-    for result in results:
-        if result.manuscript is not None and result.manuscript not in manuscripts:
-            pk = db.table("manuscripts").insert({"run_id": ids.run_id, "name": result.manuscript}).last_pk
-            assert pk is not None
-            manuscripts[result.manuscript] = int(pk)
-    # A citation or note may point at an entry of another file of its manuscript (entry indexes are
-    # unique within a manuscript), so every entry's id is known before anything is stored. The run
-    # holds the write lock since its first insert, so the next ids are ours to assign; rows then go
-    # in batches instead of one statement each.
-    next_entry = _next_id(db, "entries")
-    scopes: dict[str, dict[int, int]] = {}
-    cited: dict[str, dict[int, int]] = {}
-    for result in results:
-        entry_ids = scopes.setdefault(_scope(result), {})
-        counts = cited.setdefault(_scope(result), {})
-        if result.parsed is None:
-            continue
-        for e in result.parsed.entries:
-            entry_ids[e.index] = next_entry
-            next_entry += 1
-        for c in result.parsed.citations:
-            if c.entry_index is not None:
-                counts[c.entry_index] = counts.get(c.entry_index, 0) + 1
-    for result in results:
-        _save_document(db, ids, result, manuscripts.get(result.manuscript or ""), scopes[_scope(result)],
-                       cited[_scope(result)])
-    return ids
-
-
-def _scope(result: DocumentResult) -> str:
-    """What entry indexes are unique in: the manuscript, or the document alone."""
-    return f"manuscript\x1f{result.manuscript}" if result.manuscript is not None else f"document\x1f{result.path}"
-
-
-def _save_document(db: sqlite_utils.Database, ids: SavedIds, result: DocumentResult, manuscript_id: int | None,
-                   entry_ids: dict[int, int], cited: dict[int, int]) -> None:
-    """The document's row, entries, citations and findings; entry_ids: the ids of its manuscript's entries."""
-    parsed = result.parsed
-    counts = {s: sum(1 for f in result.findings if f.severity.value == s and not f.suppressed)
-              for s in ("error", "warning", "info")}
-    doc = parsed.document if parsed else None
-    document_id = _pk(db.table("documents").insert({
-        "run_id": ids.run_id, "path": result.path, "name": Path(result.path).name,
-        "sha256": doc.sha256 if doc else None, "format": doc.format if doc else None,
-        "encoding": doc.encoding if doc else None, "line_count": len(doc.lines) if doc else None,
-        "entries_count": len(parsed.entries) if parsed else 0,
-        "citations_count": len(parsed.citations) if parsed else 0,
-        "errors": counts["error"], "warnings": counts["warning"], "infos": counts["info"],
-        "error": result.error, "text": "\n".join(doc.lines) if doc else None,
-        "repaired_lines": json.dumps(doc.repaired_lines) if doc else None, "manuscript_id": manuscript_id,
-    }).last_pk)
-    ids.document_ids[result.path] = document_id
-    if parsed is None:
-        return
-    db.table("entries").insert_all(({
-        "id": entry_ids[e.index], "document_id": document_id, "line": e.line, "end_line": e.end_line,
-        "raw": e.raw, "authors": json.dumps(e.authors, ensure_ascii=False), "author_text": e.author_text,
-        "year": e.year, "title": e.title, "container": e.container,
-        "urls": json.dumps(e.urls, ensure_ascii=False), "doi": e.doi,
-        "accessed": e.accessed.iso() if e.accessed else None, "accessed_text": e.accessed_text,
-        "published": e.published.iso() if e.published else None, "kind": e.kind, "number": e.number,
-        "section": e.section, "subsection": e.subsection, "cited_count": cited.get(e.index, 0),
-        "label": e.label, "refers_to": entry_ids.get(e.refers_to) if e.refers_to is not None else None,
-        "source_entry_id": entry_ids.get(e.source) if e.source is not None else None,
-        "locator": doc.locator(e.line) if doc else None,
-    } for e in parsed.entries), batch_size=500)
-    ids.entry_ids.update({(result.path, e.index): entry_ids[e.index] for e in parsed.entries})
-    db.table("entry_links").insert_all(({"entry_id": entry_ids[e.index], "url": url}
-                                        for e in parsed.entries for url in e.urls), batch_size=500)
-    first_citation = _next_id(db, "citations")
-    citation_ids = {c.index: first_citation + i for i, c in enumerate(parsed.citations)}
-    db.table("citations").insert_all(({
-        "id": citation_ids[c.index], "document_id": document_id, "line": c.line, "column": c.column,
-        "raw": c.raw, "kind": c.kind, "authors": json.dumps(c.names, ensure_ascii=False), "year": c.year,
-        "entry_id": entry_ids.get(c.entry_index) if c.entry_index is not None else None,
-        "number": c.number, "status": c.status,
-        "candidates": json.dumps([entry_ids[i] for i in c.candidates if i in entry_ids]),
-        "suggestion_entry_id": entry_ids.get(c.suggestion_index) if c.suggestion_index is not None else None,
-        "marker": c.marker, "locator": doc.locator(c.line) if doc else None,
-    } for c in parsed.citations), batch_size=500)
-    rows = []
-    for f in result.findings:
-        rows.append({
-            "run_id": ids.run_id, "document_id": document_id, "rule": f.rule, "severity": f.severity.value,
-            "line": f.line, "column": f.column, "message": f.message, "suggestion": f.suggestion,
-            "entry_id": entry_ids.get(f.entry_index) if f.entry_index is not None else None,
-            "citation_id": citation_ids.get(f.citation_index) if f.citation_index is not None else None,
-            "fingerprint": fingerprint(f.rule, result.path, f.subject), "subject": f.subject,
-            "suppressed": int(f.suppressed), "path": result.path,
-            "locator": doc.locator(f.line) if doc else None,
-        })
-    if rows:
-        db.table("findings").insert_all(rows)
-
-
 def _next_id(db: sqlite_utils.Database, table: str) -> int:
     row = db.execute(f"select coalesce(max(id), 0) + 1 from [{table}]").fetchone()
     return int(row[0])
@@ -472,7 +581,49 @@ def run_row(db: sqlite_utils.Database, run_id: int) -> dict[str, Any] | None:
 
 
 def run_documents(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
-    return list(db.query("select * from documents where run_id = ? order by id", [run_id]))
+    """A run's document rows in order, without their text (`document_text` reads one)."""
+    return list(db.query(f"select {_DOCUMENT_FIELDS} from documents where run_id = ? order by id", [run_id]))
+
+
+def document_row(db: sqlite_utils.Database, document_id: int) -> dict[str, Any]:
+    """One document row, without its text."""
+    return dict(next(db.query(f"select {_DOCUMENT_FIELDS} from documents where id = ?", [document_id])))
+
+
+def document_text(db: sqlite_utils.Database, document: dict[str, Any]) -> str | None:
+    """A document's text: stored once in texts (since 0008-incremental), or in its row (earlier runs)."""
+    row = db.execute("select coalesce(d.text, t.text) from documents d left join texts t on t.sha256 = d.text_sha256 "
+                     "where d.id = ?", [document["id"]]).fetchone()
+    return row[0] if row else None
+
+
+def run_totals(db: sqlite_utils.Database, run_id: int) -> dict[str, int]:
+    """A run's readable and reused documents and its findings (not suppressed) by severity."""
+    row = db.execute("select count(*), count(reused_from) from documents where run_id = ? and error is null",
+                     [run_id]).fetchone()
+    totals = {"readable": row[0], "reused": row[1], "error": 0, "warning": 0, "info": 0}
+    for severity, n in db.execute("select severity, count(*) from findings where run_id = ? and suppressed = 0 "
+                                  "group by severity", [run_id]):
+        totals[severity] = n
+    return totals
+
+
+def reusable(db: sqlite_utils.Database, key: str, files: int, today: dt.date) -> list[int] | None:
+    """The document rows (in order) of the latest run that audited a unit under this key, when its results
+    still hold today: an access date on or after the day they were made, or today, could change them."""
+    rows = db.execute("select id, run_id, audited_on, latest_date from documents where cache_key = ? "
+                      "order by run_id desc, id", [key]).fetchall()
+    if not rows:
+        return None
+    latest_run = rows[0][1]
+    chosen = [r for r in rows if r[1] == latest_run]
+    if len(chosen) != files:
+        return None
+    day = today.isoformat()
+    for _id, _run, audited_on, latest_date in chosen:
+        if not audited_on or (latest_date and (latest_date >= audited_on or latest_date >= day)):
+            return None
+    return [r[0] for r in chosen]
 
 
 def run_manuscripts(db: sqlite_utils.Database, run_id: int) -> dict[int, str]:

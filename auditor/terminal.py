@@ -40,3 +40,61 @@ def use_colour(stream: IO[str] | None) -> bool:
         return bool(stream is not None and stream.isatty())
     except (AttributeError, ValueError):
         return False
+
+
+class Progress:
+    """A one-line progress bar on a terminal naming the current item, or nothing when the stream is not a
+    terminal (a pipe, a file, a CI log). Lines printed through `echo` go above the bar."""
+
+    WIDTH = 24
+
+    def __init__(self, total: int, label: str, stream: IO[str] | None = None, *, enabled: bool | None = None) -> None:
+        import sys
+
+        self.stream = stream if stream is not None else sys.stderr
+        self.total, self.label, self.done = total, label, 0
+        self.item = ""
+        if enabled is None:
+            try:
+                enabled = bool(self.stream.isatty())
+            except (AttributeError, ValueError):
+                enabled = False
+        self.enabled = enabled and total > 1
+        self._last = 0.0
+        self._shown = False
+
+    def update(self, done: int, item: str = "") -> None:
+        import time
+
+        self.done, self.item = done, item
+        now = time.monotonic()
+        if self.enabled and (now - self._last >= 0.1 or done >= self.total):
+            self._last = now
+            self._draw()
+
+    def _draw(self) -> None:
+        filled = self.WIDTH * self.done // max(self.total, 1)
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        name = clean_line(self.item)
+        if len(name) > 50:
+            name = "…" + name[-49:]
+        self.stream.write(f"\r\x1b[K{self.label} [{bar}] {self.done}/{self.total} {name}")
+        self.stream.flush()
+        self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self._shown = False
+
+    def echo(self, text: str, stream: IO[str]) -> None:
+        """Print text (ending with a newline) above the bar, then draw the bar again."""
+        self.clear()
+        stream.write(text)
+        stream.flush()
+        if self.enabled and self.done < self.total:
+            self._draw()
+
+    def close(self) -> None:
+        self.clear()

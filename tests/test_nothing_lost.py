@@ -399,6 +399,7 @@ def test_ctrl_c_after_the_run_is_stored_says_so(tmp_path: Path, monkeypatch: pyt
         raise KeyboardInterrupt
 
     monkeypatch.setattr(output, "render", interrupted)
+    monkeypatch.setattr(output, "text_summary", interrupted)  # the text output's last lines, after streaming
     doc = tmp_path / "paper.txt"
     doc.write_text(DOC)
     db = tmp_path / "audit.db"

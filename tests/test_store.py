@@ -62,16 +62,18 @@ def test_an_interrupted_run_leaves_earlier_runs_intact(tmp_path: Path, monkeypat
     before = {t: open_db(db_path).table(t).count for t in ("runs", "documents", "entries", "citations", "findings")}
     import auditor.store as store
 
-    real = store._save_document
     calls = {"n": 0}
 
-    def failing(db, ids, result, *rest):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt  # as if the user pressed Ctrl-C half-way through writing
-        return real(db, ids, result, *rest)
+    def failing(real):  # type: ignore[no-untyped-def]
+        def wrapper(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise KeyboardInterrupt  # as if the user pressed Ctrl-C half-way through writing
+            return real(self, *args, **kwargs)
+        return wrapper
 
-    monkeypatch.setattr(store, "_save_document", failing)
+    monkeypatch.setattr(store.RunWriter, "write", failing(store.RunWriter.write))
+    monkeypatch.setattr(store.RunWriter, "reuse", failing(store.RunWriter.reuse))  # unchanged ones are copied
     result = audit(db_path, str(REFERENCES))
     assert result.exit_code == 130 and "nothing of this run was stored" in result.output
     after = {t: open_db(db_path).table(t).count for t in before}

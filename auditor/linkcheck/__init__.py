@@ -79,7 +79,8 @@ def _skip_reason(cited: str, target: str, settings: Settings) -> str | None:
 
 def verify_urls(urls: list[str], settings: Settings, db: sqlite_utils.Database | None, *,
                 allow_private: bool = False, remap: list[tuple[str, str]] | None = None,
-                use_cache: bool = True, now: dt.datetime | None = None, show_progress: bool = True) -> LinkRun:
+                use_cache: bool = True, now: dt.datetime | None = None, show_progress: bool = True,
+                scheduler: str | None = None) -> LinkRun:
     """Check each URL (or reuse a fresh cached success) and classify it; nothing is written."""
     from auditor.store import link_rows
 
@@ -108,9 +109,15 @@ def verify_urls(urls: list[str], settings: Settings, db: sqlite_utils.Database |
             bar.__enter__()
         try:
             s = settings.links
-            run.records.update(check_urls(tasks, _policy(settings, allow_private),
-                                          Limits(s.per_host, s.concurrency, s.retries),
-                                          progress=(lambda key, f: bar.update(1)) if bar else None))
+            limits = Limits(s.per_host, s.concurrency, s.retries)
+            tick = (lambda key, f: bar.update(1)) if bar else None
+            if scheduler:
+                from auditor.cluster import check_urls_on_cluster
+
+                run.records.update(check_urls_on_cluster(tasks, _policy(settings, allow_private), limits, scheduler,
+                                                         progress=tick))
+            else:
+                run.records.update(check_urls(tasks, _policy(settings, allow_private), limits, progress=tick))
         finally:
             if bar:
                 bar.__exit__(None, None, None)
@@ -144,12 +151,12 @@ def lookup_archive(url: str, accessed: PartialDate | None, settings: Settings, a
 
 def check_run_links(result, settings: Settings, db: sqlite_utils.Database, *, archive: bool = False,
                     allow_private: bool = False, remap: list[tuple[str, str]] | None = None,
-                    now: dt.datetime | None = None) -> LinkRun:
+                    now: dt.datetime | None = None, scheduler: str | None = None) -> LinkRun:
     """Check the URLs of an audit's documents (reading the cache in db); the records are returned, for
     the link rules to read and for `save_run` to store with the run."""
     now = now or dt.datetime.now(dt.UTC)
     urls = [u for d in result.readable for e in d.parsed.entries for u in e.urls]
-    run = verify_urls(urls, settings, db, allow_private=allow_private, remap=remap, now=now)
+    run = verify_urls(urls, settings, db, allow_private=allow_private, remap=remap, now=now, scheduler=scheduler)
     if archive:
         accessed_of: dict[str, PartialDate | None] = {}
         for d in result.readable:

@@ -52,6 +52,28 @@ def check_urls(tasks: list[Task], policy: Policy, limits: Limits,
     return {task.key: record(task.key, task.url, results[task.key]) for task in tasks}
 
 
+def check_shard(tasks: list[Task], policy: Policy, limits: Limits) -> dict[str, LinkRecord]:
+    """check_urls in threads of this process only: the work of one cluster task (a Dask worker may not
+    start processes of its own)."""
+    results = check_all(tasks, policy, per_host=limits.per_host, concurrency=limits.concurrency,
+                        retries=limits.retries, fetcher=fetch_and_read)
+    return {task.key: record(task.key, task.url, results[task.key]) for task in tasks}
+
+
+def shard_by_host(tasks: list[Task], shards: int) -> list[list[Task]]:
+    """Split the tasks into at most `shards` groups, every URL of a host in the same group (so that each
+    host's limit holds however many workers check), the groups about equally large."""
+    from auditor.linkcheck.scheduler import host_of
+
+    by_host: dict[str, list[Task]] = {}
+    for t in tasks:
+        by_host.setdefault(host_of(t.url), []).append(t)
+    groups: list[list[Task]] = [[] for _ in range(max(1, shards))]
+    for host in sorted(by_host, key=lambda h: (-len(by_host[h]), h)):
+        min(groups, key=len).extend(by_host[host])
+    return [g for g in groups if g]
+
+
 def fetch_and_read(url: str, policy: Policy) -> Fetch:
     """Fetch and read the page in the worker thread, so parsing overlaps other checks' waiting."""
     f = fetch(url, policy)

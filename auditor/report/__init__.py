@@ -90,7 +90,7 @@ def render_html(db: sqlite_utils.Database, run_id: int, out_dir: Path) -> Path:
         dead.update(u for u in urls if outcomes.get(u) == "dead")
         rules = sorted({rule for (rule, _severity) in data.by_document.get(d["id"], {})})
         rows.append({"doc": d, "health": dict(health), "href": f"documents/{d['slug']}.html",
-                     "title": document_title(d["text"], d["format"]), "rules": " ".join(rules)})
+                     "title": stored_title(db, d), "rules": " ".join(rules)})
         if not d["error"]:
             page = render_document(env, db, d, run, outcomes, elsewhere, data=data, doc_pages=doc_pages)
             write_atomic(pages / f"{d['slug']}.html", page)
@@ -143,6 +143,13 @@ _ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
 _RST_RULE = re.compile(r"^([=\-~^\"'`#*+.:_])\1{2,}[ \t]*$")
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?P<t>[^*_].*?)\1\s*$")
+
+
+def stored_title(db: sqlite_utils.Database, d: dict[str, Any]) -> str | None:
+    """A stored document's title: found when it was audited, or (runs before 0008-incremental) now."""
+    if d.get("text_sha256"):
+        return d.get("title")
+    return document_title(store.document_text(db, d), d["format"])
 
 
 def document_title(text: str | None, fmt: str | None) -> str | None:
@@ -253,7 +260,7 @@ def render_document(env: Environment, db: sqlite_utils.Database, d: dict[str, An
             {"href": f"#L{line}", "label": where(line, locator)} if doc == d["id"] else
             {"href": f"{doc_pages[doc][0]}#L{line}", "label": f"{doc_pages[doc][1]} {where(line, locator)}"}
             for doc, line, locator in citing[:MAX_CITING] if doc == d["id"] or doc in doc_pages]
-    text = d["text"] or ""
+    text = store.document_text(db, d) or ""
     lines = text[:MAX_TEXT_CHARS].split("\n")[:MAX_TEXT_LINES]
     if len(text) > MAX_TEXT_CHARS and len(lines) > 1:
         lines = lines[:-1]  # the last line may have been cut in the middle
@@ -268,7 +275,7 @@ def render_document(env: Environment, db: sqlite_utils.Database, d: dict[str, An
     return env.get_template("document.html").render(
         doc=d, run=run, entries=entries, findings=findings, rules=rules, counts=counts,
         text_rows=text_rows, version=__version__, homepage=HOMEPAGE, static="../static",
-        severities=SEVERITIES, truncated=truncated, title=document_title(d["text"], d["format"]),
+        severities=SEVERITIES, truncated=truncated, title=stored_title(db, d),
         rule_chart=Markup(rule_bars(by_rule, "Findings by rule", "?rule=", "#findings")) if by_rule else None,
     )
 
