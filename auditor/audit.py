@@ -18,7 +18,7 @@ from auditor.documents import FORMATS, NAMED_ONLY, WHOLE_FILE, load_document
 from auditor.errors import DocumentError
 from auditor.linkcheck.records import LinkRun
 from auditor.manuscript import Manuscript, audit_manuscript, group_files, manuscript_files, manuscript_name
-from auditor.model import Finding
+from auditor.model import Document, Finding
 from auditor.parsing import parse_document
 from auditor.store import DocumentResult
 from auditor.timestamps import now_iso
@@ -206,6 +206,12 @@ def audit_file(path: Path, settings: Settings, today: dt.date, strict: bool = Fa
         doc = load_document(path)
     except DocumentError as exc:
         return DocumentResult(str(path), error=str(exc))
+    return audit_document(doc, path, settings, today, strict)
+
+
+def audit_document(doc: Document, path: Path | str, settings: Settings, today: dt.date,
+                   strict: bool = False) -> DocumentResult:
+    """Parse and check a document already read (from a file, or from standard input)."""
     try:
         parsed = parse_document(doc)
         ctx = AuditContext(parsed, today, settings.for_path(str(path)))
@@ -292,7 +298,8 @@ def apply_suppressions(directives: dict[int, set[str]], findings: list[Finding])
 
 
 def audit_paths(paths: list[str], settings: Settings, today: dt.date | None = None,
-                strict: bool = False, manuscript: bool = False, doc_timeout: float | None = None) -> AuditResult:
+                strict: bool = False, manuscript: bool = False, doc_timeout: float | None = None,
+                stdin: tuple[str, bytes] | None = None) -> AuditResult:
     """Audit every document under the given paths, each within `doc_timeout` seconds when given; with
     manuscript, all of them as one manuscript."""
     result = AuditResult(now_iso())
@@ -309,6 +316,10 @@ def audit_paths(paths: list[str], settings: Settings, today: dt.date | None = No
             result.documents.extend(audit_manuscript(unit, settings, today, strict))
         else:
             result.documents.append(audit_file_bounded(unit, settings, today, strict, doc_timeout))
+    if stdin is not None:  # `-`: a document read from standard input, by name (auditor/stdin.py)
+        from auditor.stdin import audit_stdin
+
+        result.documents.append(audit_stdin(*stdin, settings, today, strict))
     result.finished_at = now_iso()
     return result
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from auditor import __version__, store
+from auditor import __version__, habits, store
 from auditor.audit import audit_paths
 from auditor.config import (
     LinkOptions,
@@ -81,12 +81,18 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
               fail_on: str | None, select: list[str], ignore: list[str], config_path: str | None,
               check_links: bool = False, links: LinkOptions | None = None, today: dt.date | None = None,
               quiet: bool = False, manuscript: bool = False, doc_timeout: float | None = None,
-              check_sources: bool = False, offline: bool = False) -> int:
+              check_sources: bool = False, offline: bool = False, show_files: bool = False,
+              stdin_filename: str | None = None, statistics: bool = False, baseline: str | None = None) -> int:
     """Audit the paths, store the run, print the result; return the exit code."""
     from auditor import output as out
     from auditor.store import open_db, previous_run_id, save_run
 
-    settings = resolve_settings(paths, config_path, select, ignore, fail_on)
+    # Linter habits (auditor/habits.py): `-` reads standard input, --show-files lists and stops, --baseline.
+    paths, stdin = habits.split_stdin(paths, stdin_filename, manuscript)
+    settings = resolve_settings(habits.discovery_paths(paths, stdin), config_path, select, ignore, fail_on)
+    if show_files:
+        return habits.show_files(paths, settings, manuscript, stdin)
+    known = habits.load_baseline(baseline, settings)
     options = links or LinkOptions()
     for pattern, replacement in options.remap:
         check_remap(pattern, replacement, "--remap")
@@ -95,7 +101,9 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
     if output:
         refuse_output_over_inputs(output, db_path, paths)
     db = open_db(db_path)  # fail early, before any work, when the database is unusable
-    result = audit_paths(paths, settings, today=today, manuscript=manuscript, doc_timeout=doc_timeout)
+    stdin_doc = habits.read_input(stdin)
+    result = audit_paths(paths, settings, today=today, manuscript=manuscript, doc_timeout=doc_timeout,
+                         stdin=stdin_doc)
     for problem in result.problems:
         click.echo(f"Error: {clean_line(problem)}", err=True)
     for d in result.documents:
@@ -121,23 +129,28 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
 
         source_summary = check_run_sources(result, settings, db, offline=offline, today=today)
         link_summary = f"{link_summary}\n{source_summary}" if link_summary else source_summary
-    command = "audit " + ("--manuscript " if manuscript else "") + " ".join(paths)
+    if known is not None:
+        habits.apply_baseline(result, known)
+    command = "audit " + ("--manuscript " if manuscript else "") + " ".join(paths + (["-"] if stdin_doc else []))
     # One transaction: the run, its documents and findings, and the link records of its checks.
     ids = save_run(db, result.started_at, result.finished_at, __version__, command, result.documents,
                    {"select": settings.select, "ignore": settings.ignore, "fail_on": settings.fail_on,
-                    "config": settings.source, "check_links": check_links, "check_sources": check_sources},
+                    "config": settings.source, "check_links": check_links, "check_sources": check_sources,
+                    "rules": habits.run_rules(settings, check_links, check_sources)},
                    links=records, checked_at=checked_at)
     try:
         previous = previous_run_id(db, ids.run_id)
         changes = out.changes_between(db, previous, ids.run_id) if previous else None
-        text = out.render(fmt, db, ids.run_id, changes=changes, quiet=quiet, link_summary=link_summary)
+        text = out.render(fmt, db, ids.run_id, changes=changes, quiet=quiet, link_summary=link_summary,
+                          statistics=statistics)
         if output:
             write_atomic(output, text)  # never coloured
         if fmt == "text" or not output:
-            if fmt == "text" and use_colour(sys.stdout):
+            colour = fmt == "text" and use_colour(sys.stdout)
+            if colour:
                 text = out.render(fmt, db, ids.run_id, changes=changes, quiet=quiet, link_summary=link_summary,
-                                  colour=True)
-            click.echo(text, nl=False)
+                                  colour=True, statistics=statistics)
+            click.echo(text, nl=False, color=True if colour else None)
         if html_dir:
             from auditor.report import render_html
 
@@ -254,15 +267,28 @@ def render_report(db_path: str, out_dir: str, run_id: int | None) -> Path:
 
 
 def run_links(db_path: str, *, older_than: str | None, fmt: str, links: LinkOptions, config_path: str | None,
-              now: dt.datetime | None = None) -> int:
+              now: dt.datetime | None = None, fail_on_dead: bool = False, html_dir: str | None = None,
+              no_html: bool = False) -> int:
+    """`auditor links`: re-check the stored URLs, then render the latest run's report again so that its
+    link counts are today's (into --html, or reports/ when a report of this tool is there)."""
+    from auditor.audit import is_own_report
     from auditor.linkcheck import recheck_links
 
     for pattern, replacement in links.remap:
         check_remap(pattern, replacement, "--remap")
     db, settings = _stored(db_path, older_than, config_path, "run 'auditor audit --check-links' first")
     links.apply(settings.links)
-    return recheck_links(db, settings, older_than=older_than, fmt=fmt, archive=links.archive,
-                         allow_private=links.allow_private, remap=links.remap, now=now)
+    code = recheck_links(db, settings, older_than=older_than, fmt=fmt, archive=links.archive,
+                         allow_private=links.allow_private, remap=links.remap, now=now, fail_on_dead=fail_on_dead)
+    folder = Path(html_dir or "reports")
+    wanted = not no_html and (html_dir is not None or is_own_report(folder))
+    if code != 2 and wanted and (run := store.latest_run_id(db)) is not None:
+        from auditor.report import render_html
+
+        index = render_html(db, run, folder)
+        if fmt == "text":
+            click.echo(f"HTML report: {clean_line(index)}")
+    return code
 
 
 def _stored(db_path: str, older_than: str | None, config_path: str | None, hint: str) :

@@ -4,6 +4,7 @@
     select = ["ALL"]                 # rule names or families (citations, entries, urls, text, links)
     ignore = ["bibliography-order"]
     fail-on = "error"                # error, warning, info or never
+    baseline = ".auditor-baseline.json"  # findings recorded by `auditor baseline` do not fail the gate
 
     [tool.auditor.severity]
     uncited-entry = "info"
@@ -40,7 +41,8 @@ from auditor.model import Severity
 from auditor.output import FORMATTERS
 from auditor.userregex import check_remap, compile_pattern
 
-TOP_KEYS = {"select", "ignore", "severity", "per-path-ignores", "fail-on", "links", "format", "manuscripts", "sources"}
+TOP_KEYS = {"select", "ignore", "severity", "per-path-ignores", "fail-on", "links", "format", "manuscripts", "sources",
+            "baseline"}
 LINK_KEYS: dict[str, type | tuple[type, ...]] = {
     "exclude": list, "per-host": int, "concurrency": int, "timeout": (int, float), "deadline": (int, float),
     "max-bytes": int, "max-redirects": int, "retries": int, "cache-age": str, "older-than": str,
@@ -123,6 +125,7 @@ class Settings:
     # name → patterns of the files audited together as one manuscript, relative to the config file, in order
     manuscripts: dict[str, list[str]] = field(default_factory=dict)
     source: str | None = None  # the file the settings came from
+    baseline: str | None = None  # the baseline file (relative to the config file's folder), if any
     root: Path | None = None  # per-path patterns are relative to the config file's folder
 
     def enabled_rules(self, path: str | None = None) -> set[str]:
@@ -309,6 +312,10 @@ def parse_settings(table: dict[str, Any], where: str = "configuration") -> Setti
         s.sources = parse_sources(table["sources"], f"{where}: sources")
     if "manuscripts" in table:
         s.manuscripts = parse_manuscripts(table["manuscripts"], f"{where}: manuscripts")
+    if "baseline" in table:
+        if not isinstance(table["baseline"], str) or not table["baseline"].strip():
+            raise ConfigError(f"{where}: baseline must be the path of a baseline file, got {table['baseline']!r}")
+        s.baseline = table["baseline"]
     return s
 
 

@@ -106,6 +106,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         "container": str, "volume": str, "issue": str, "pages": str, "status": str, "verdict": str,
         "notices": str, "via": str, "query": str, "work": str, "detail": str, "checked_at": str,
     }}),
+    # Another entry a finding involves (a duplicate's twin), and findings the baseline file holds
+    # (--baseline: stored and shown, not counted; also marked suppressed so that counts leave them out).
+    Migration("0008-related-and-baselined", columns={"findings": {"related_entry_id": int, "baselined": int}}),
 )
 MIGRATIONS_TABLE = "schema_migrations"
 PRIMARY_KEYS = {"links": "url", "sources": "key", MIGRATIONS_TABLE: "name"}
@@ -440,6 +443,8 @@ def _save_document(db: sqlite_utils.Database, ids: SavedIds, result: DocumentRes
             "fingerprint": fingerprint(f.rule, result.path, f.subject), "subject": f.subject,
             "suppressed": int(f.suppressed), "path": result.path,
             "locator": doc.locator(f.line) if doc else None,
+            "related_entry_id": entry_ids.get(f.related_entry_index) if f.related_entry_index is not None else None,
+            "baselined": int(f.baselined),
         })
     if rows:
         db.table("findings").insert_all(rows)
@@ -496,9 +501,39 @@ def document_citations(db: sqlite_utils.Database, document_id: int) -> list[dict
 
 
 def unsuppressed_findings(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
-    """The run's findings that count, with the name of their document (for comparing runs)."""
+    """The run's findings that count, or would but for the baseline, with the name of their document (for
+    comparing runs: a finding baselined since is not fixed)."""
     return list(db.query("select f.*, d.name as doc_name from findings f join documents d on d.id = f.document_id "
-                         "where f.run_id = ? and f.suppressed = 0", [run_id]))
+                         "where f.run_id = ? and (f.suppressed = 0 or f.baselined = 1)", [run_id]))
+
+
+def rule_counts(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
+    """The run's findings that count, per rule and severity."""
+    return list(db.query("select rule, severity, count(*) as n from findings where run_id = ? and suppressed = 0 "
+                         "group by rule, severity", [run_id]))
+
+
+@dataclass
+class RunPlaces:
+    """Where a run's entries are, and what its citations point at (for related locations)."""
+
+    entries: dict[int, dict[str, Any]] = field(default_factory=dict)  # id → path, line, source_entry_id
+    citations: dict[int, dict[str, Any]] = field(default_factory=dict)  # id → entry_id, suggestion, candidates
+
+
+def run_places(db: sqlite_utils.Database, run_id: int) -> RunPlaces:
+    places = RunPlaces()
+    for r in db.query("select e.id, e.line, e.source_entry_id, d.path from entries e "
+                      "join documents d on d.id = e.document_id where d.run_id = ?", [run_id]):
+        places.entries[r["id"]] = r
+    for r in db.query("select c.id, c.entry_id, c.suggestion_entry_id, c.candidates from citations c "
+                      "join documents d on d.id = c.document_id where d.run_id = ?", [run_id]):
+        try:
+            candidates = [int(i) for i in json.loads(r["candidates"] or "[]")]
+        except (ValueError, TypeError):
+            candidates = []
+        places.citations[r["id"]] = {**r, "candidates": candidates}
+    return places
 
 
 def document_names(db: sqlite_utils.Database, run_id: int) -> set[str]:
@@ -515,12 +550,34 @@ def link_outcomes(db: sqlite_utils.Database) -> dict[str, str]:
 
 
 def outcome_history(db: sqlite_utils.Database) -> list[tuple[str, dict[str, int]]]:
-    """Per day of checking, how many URLs had each outcome."""
+    """Per day of checking, how many URLs had each outcome: a URL checked twice that day (by an audit and
+    by `auditor links`) counts once, with its last outcome of the day."""
     days: dict[str, dict[str, int]] = {}
-    for r in db.query("select substr(checked_at, 1, 10) as day, outcome, count(*) as n from link_checks "
-                      "group by day, outcome order by day"):
+    for r in db.query("select day, outcome, count(*) as n from ("
+                      "  select substr(checked_at, 1, 10) as day, outcome, row_number() over ("
+                      "    partition by url, substr(checked_at, 1, 10) order by checked_at desc, id desc) as nth"
+                      "  from link_checks) where nth = 1 group by day, outcome order by day"):
         days.setdefault(r["day"], {})[r["outcome"]] = r["n"]
     return sorted(days.items())
+
+
+def citing_places(db: sqlite_utils.Database, urls: set[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """For each URL, where it is cited now: the entries that hold it in the latest run of each document
+    (path, entry line, locator) and the lines of the citations of those entries (at most 20)."""
+    latest = ("select path, max(run_id) as run_id from documents "
+              "where run_id in (select id from runs where status = 'complete') group by path")
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in db.query("select l.url, d.path, e.id as entry_id, e.line, e.locator from entry_links l "
+                      "join entries e on e.id = l.entry_id join documents d on d.id = e.document_id "
+                      f"join ({latest}) latest on latest.path = d.path and latest.run_id = d.run_id "
+                      "order by d.path, e.line"):
+        if urls is not None and r["url"] not in urls:
+            continue
+        lines = [c[0] for c in db.execute("select distinct line from citations where entry_id = ? order by line "
+                                          "limit 20", [r["entry_id"]])]
+        out.setdefault(r["url"], []).append({"path": r["path"], "line": r["line"], "locator": r["locator"],
+                                             "cited_lines": lines})
+    return out
 
 
 def document_urls(db: sqlite_utils.Database, document_id: int) -> list[str]:
