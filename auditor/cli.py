@@ -240,7 +240,8 @@ def report(db_path: str, out_dir: str, run_id: int | None) -> None:
 @click.option("--fail-on-dead", is_flag=True, help="Exit 1 while any cited link is dead (not only when one died "
                                                    "since the last check).")
 @click.option("--html", "html_dir", default=None, metavar="FOLDER",
-              help="Render the latest run's report here afterwards (default: reports/ when a report is there).")
+              help="Render the latest run's report here afterwards (default: the database's folder when a "
+                   "report is there).")
 @click.option("--no-html", is_flag=True, help="Do not re-render the HTML report.")
 @link_options
 @config_option

@@ -270,7 +270,8 @@ def run_links(db_path: str, *, older_than: str | None, fmt: str, links: LinkOpti
               now: dt.datetime | None = None, fail_on_dead: bool = False, html_dir: str | None = None,
               no_html: bool = False) -> int:
     """`auditor links`: re-check the stored URLs, then render the latest run's report again so that its
-    link counts are today's (into --html, or reports/ when a report of this tool is there)."""
+    link counts are today's (into --html, or the database's folder when a report of this tool is there,
+    as `reports/` holds both by default)."""
     from auditor.audit import is_own_report
     from auditor.linkcheck import recheck_links
 
@@ -280,7 +281,7 @@ def run_links(db_path: str, *, older_than: str | None, fmt: str, links: LinkOpti
     links.apply(settings.links)
     code = recheck_links(db, settings, older_than=older_than, fmt=fmt, archive=links.archive,
                          allow_private=links.allow_private, remap=links.remap, now=now, fail_on_dead=fail_on_dead)
-    folder = Path(html_dir or "reports")
+    folder = Path(html_dir) if html_dir else Path(db_path).parent
     wanted = not no_html and (html_dir is not None or is_own_report(folder))
     if code != 2 and wanted and (run := store.latest_run_id(db)) is not None:
         from auditor.report import render_html

@@ -390,8 +390,9 @@ Menurut Hilang (2023), dan lagi (Hilang, 2023). Juga (Ada, 2022).
     # Nothing died tonight: exit 0, unless --fail-on-dead, which fails while a cited link is dead.
     quiet = run("links", "--allow-private")
     assert quiet.exit_code == 0, quiet.output
+    rendered = index.stat().st_mtime_ns
     failing = run("links", "--allow-private", "--fail-on-dead", "--no-html", "--format", "json")
-    assert failing.exit_code == 1
+    assert failing.exit_code == 1 and index.stat().st_mtime_ns == rendered  # --no-html: left as it was
     data = json.loads(failing.output)
     assert data["dead"] == [f"{base}/gone404/hilang"]
     assert data["cited_in"][f"{base}/gone404/hilang"] == [
