@@ -1,4 +1,4 @@
 """citation-auditor: verify a document's citations, reference list and cited sources."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 HOMEPAGE = "https://github.com/citation-auditor/citation-auditor"

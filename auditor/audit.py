@@ -18,7 +18,7 @@ from auditor.documents import FORMATS, NAMED_ONLY, WHOLE_FILE, load_document
 from auditor.errors import DocumentError
 from auditor.linkcheck.records import LinkRun
 from auditor.manuscript import group_files, manuscript_files, manuscript_name
-from auditor.model import Finding
+from auditor.model import Document, Finding
 from auditor.parsing import parse_document
 from auditor.pipeline import Unit
 from auditor.store import DocumentResult
@@ -207,6 +207,12 @@ def audit_file(path: Path, settings: Settings, today: dt.date, strict: bool = Fa
         doc = load_document(path)
     except DocumentError as exc:
         return DocumentResult(str(path), error=str(exc))
+    return audit_document(doc, path, settings, today, strict)
+
+
+def audit_document(doc: Document, path: Path | str, settings: Settings, today: dt.date,
+                   strict: bool = False) -> DocumentResult:
+    """Parse and check a document already read (from a file, or from standard input)."""
     try:
         parsed = parse_document(doc)
         ctx = AuditContext(parsed, today, settings.for_path(str(path)))
@@ -243,27 +249,33 @@ def apply_suppressions(directives: dict[int, set[str]], findings: list[Finding])
             f.suppressed = True
 
 
-def plan_units(paths: list[str], settings: Settings, manuscript: bool = False) -> tuple[list[Unit], list[str]]:
-    """What to audit: the units (documents, manuscripts) under the paths, and messages for bad paths."""
+def plan_units(paths: list[str], settings: Settings, manuscript: bool = False,
+               stdin: tuple[str, bytes] | None = None) -> tuple[list[Unit], list[str]]:
+    """What to audit: the units (documents, manuscripts) under the paths, then the document read from
+    standard input (`-`, auditor/stdin.py) if any, and messages for bad paths."""
     from auditor.pipeline import units_in
 
     if manuscript:
         files, problems = manuscript_files(paths)
-        return ([Unit(files, manuscript_name(paths))] if files else []), problems
-    files, problems = collect_paths(paths)
-    return units_in(group_files(files, settings)), problems
+        units = [Unit(files, manuscript_name(paths))] if files else []
+    else:
+        files, problems = collect_paths(paths)
+        units = units_in(group_files(files, settings))
+    if stdin is not None:
+        units.append(Unit([Path(stdin[0])], data=stdin[1]))
+    return units, problems
 
 
 def audit_paths(paths: list[str], settings: Settings, today: dt.date | None = None,
                 strict: bool = False, manuscript: bool = False, doc_timeout: float | None = None,
-                jobs: int = 1, scheduler: str | None = None) -> AuditResult:
+                jobs: int = 1, scheduler: str | None = None, stdin: tuple[str, bytes] | None = None) -> AuditResult:
     """Audit every document under the given paths, each within `doc_timeout` seconds when given; with
     manuscript, all of them as one manuscript. Every result is kept, parsed documents included (link and
     source checks read them); `commands.run_audit` streams results to the database instead."""
     from auditor.pipeline import Job, run_units
 
     result = AuditResult(now_iso())
-    units, result.problems = plan_units(paths, settings, manuscript)
+    units, result.problems = plan_units(paths, settings, manuscript, stdin)
     job = Job(settings, today or dt.date.today(), strict, keep=True)
     for _, outcome in run_units(units, job, jobs=jobs, doc_timeout=doc_timeout, scheduler=scheduler):
         result.documents.extend(outcome.results)

@@ -17,10 +17,10 @@ from auditor import __version__
 from auditor.config import INT_RANGES, MAX_SECONDS, LinkOptions
 from auditor.errors import AuditorError
 from auditor.output import FORMATTERS
-from auditor.terminal import clean, clean_line
+from auditor.terminal import COLOUR_MODES, clean, clean_line, set_colour_mode
 
 DEFAULT_DB = "reports/audit.db"
-DEFAULT_DOCS = "references"
+DEFAULT_DOCS = "."  # like a linter: the current folder (the demo names references/ itself)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -50,8 +50,21 @@ class AuditorGroup(click.Group):
             ctx.exit(2)
 
 
+def _set_colour(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    # The group's option sets the mode for each invocation (auto when not given); a command's only when given.
+    if value is not None or ctx.parent is None:
+        set_colour_mode(value)
+    return value
+
+
+color_option = click.option("--color", type=click.Choice(COLOUR_MODES), default=None, expose_value=False,
+                            callback=_set_colour,
+                            help="Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never.")
+
+
 @click.group(cls=AuditorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="auditor")
+@color_option
 def cli() -> None:
     """Audit the citations, reference lists and cited sources of documents before publication."""
 
@@ -136,12 +149,23 @@ def _link_overrides(options: dict[str, Any]) -> LinkOptions:
 @click.option("--force", is_flag=True, help="Audit every document again, even those unchanged since their last audit.")
 @today_option
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
+@click.option("--show-files", is_flag=True, help="Print the files that would be audited and exit (nothing is audited "
+                                                "or stored).")
+@click.option("--stdin-filename", metavar="NAME", help="The name (and so the format) of the document read from "
+                                                      "standard input with `-` (default: `-`, read as Markdown).")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
+@click.option("--baseline", "baseline", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Findings recorded in this file by `auditor baseline` are shown as baselined and do not fail "
+                   "the run (default: `baseline` of [tool.auditor]).")
+@color_option
 def audit(paths: tuple[str, ...], db_path: str, html_dir: str, no_html: bool, fmt: str | None,
           output: str | None, fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
           config_path: str | None, check_links: bool, check_sources: bool, offline: bool, manuscript: bool,
           doc_timeout: float, jobs: int | None, scheduler: str | None, force: bool, today: str | None,
-          quiet: bool, **link_flags: Any) -> None:
-    """Audit documents (default: the references/ folder) and record the run in the database."""
+          quiet: bool, show_files: bool, stdin_filename: str | None, statistics: bool, baseline: str | None,
+          **link_flags: Any) -> None:
+    """Audit documents (default: the current folder; `-` reads standard input) and record the run in the
+    database."""
     from auditor.commands import run_audit
 
     if not check_links:
@@ -151,12 +175,37 @@ def audit(paths: tuple[str, ...], db_path: str, html_dir: str, no_html: bool, fm
                                    f"(without it no link is fetched)")
     if offline and not check_sources:
         raise click.UsageError("--offline only makes sense with --check-sources")
-    code = run_audit(list(paths) or [DEFAULT_DOCS], db_path=db_path, html_dir=None if no_html else html_dir,
+    given = list(paths) or (["-"] if stdin_filename else [DEFAULT_DOCS])
+    code = run_audit(given, db_path=db_path, html_dir=None if no_html else html_dir,
                      fmt=fmt, output=output, fail_on=fail_on, select=list(select), ignore=list(ignore),
                      config_path=config_path, check_links=check_links, links=_link_overrides(link_flags),
                      today=_date(today), quiet=quiet, manuscript=manuscript, doc_timeout=doc_timeout,
-                     check_sources=check_sources, offline=offline, jobs=jobs, scheduler=scheduler, force=force)
+                     check_sources=check_sources, offline=offline, jobs=jobs, scheduler=scheduler, force=force,
+                     show_files=show_files, stdin_filename=stdin_filename, statistics=statistics, baseline=baseline)
     sys.exit(code)
+
+
+@cli.command("baseline")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--baseline", "baseline", type=click.Path(dir_okay=False), metavar="FILE",
+              help="The file to write (default: `baseline` of [tool.auditor], else .auditor-baseline.json beside "
+                   "the configuration file or here).")
+@click.option("--select", multiple=True, help="Only these rules or families (repeatable, or comma-separated).")
+@click.option("--ignore", multiple=True, help="Skip these rules or families (repeatable, or comma-separated).")
+@config_option
+@click.option("--manuscript", is_flag=True, help="Audit the files as one manuscript (as `audit --manuscript`).")
+@click.option("--doc-timeout", type=click.FloatRange(min=0), default=60, show_default=True, metavar="SECONDS",
+              help="Give up on a document that takes longer than this (0: no limit).")
+@today_option
+def baseline_command(paths: tuple[str, ...], baseline: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
+                     config_path: str | None, manuscript: bool, doc_timeout: float, today: str | None) -> None:
+    """Record today's findings (default: of the current folder) in a baseline file, so that
+    `audit --baseline` fails only on new ones."""
+    from auditor.habits import write_baseline
+
+    sys.exit(write_baseline(list(paths) or [DEFAULT_DOCS], baseline=baseline, config_path=config_path,
+                            select=list(select), ignore=list(ignore), manuscript=manuscript,
+                            doc_timeout=doc_timeout, today=_date(today)))
 
 
 @cli.command()
@@ -194,12 +243,19 @@ def report(db_path: str, out_dir: str, run_id: int | None) -> None:
 @db_option
 @click.option("--older-than", default=None, help="Re-check URLs last checked longer ago than this (default 7d).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--fail-on-dead", is_flag=True, help="Exit 1 while any cited link is dead (not only when one died "
+                                                   "since the last check).")
+@click.option("--html", "html_dir", default=None, metavar="FOLDER",
+              help="Render the latest run's report here afterwards (default: the database's folder when a "
+                   "report is there).")
+@click.option("--no-html", is_flag=True, help="Do not re-render the HTML report.")
 @link_options
 @config_option
 @today_option
-def links(db_path: str, older_than: str | None, fmt: str, config_path: str | None, today: str | None,
-          **link_flags: Any) -> None:
-    """Re-check the URLs in the database whose last check is old (for cron); exit 1 if a link died."""
+def links(db_path: str, older_than: str | None, fmt: str, fail_on_dead: bool, html_dir: str | None, no_html: bool,
+          config_path: str | None, today: str | None, **link_flags: Any) -> None:
+    """Re-check the URLs in the database whose last check is old (for cron); exit 1 if a link died
+    (with --fail-on-dead: while any cited link is dead)."""
     from auditor.commands import run_links
 
     now = None
@@ -207,7 +263,8 @@ def links(db_path: str, older_than: str | None, fmt: str, config_path: str | Non
         day = _date(today)
         now = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC) if day else None
     sys.exit(run_links(db_path, older_than=older_than, fmt=fmt, links=_link_overrides(link_flags),
-                       config_path=config_path, now=now))
+                       config_path=config_path, now=now, fail_on_dead=fail_on_dead,
+                       html_dir=html_dir, no_html=no_html))
 
 
 @cli.command()

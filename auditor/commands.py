@@ -6,12 +6,13 @@ import datetime as dt
 import json
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from auditor import __version__, store
+from auditor import __version__, habits, store
 from auditor.config import (
     LinkOptions,
     Settings,
@@ -26,6 +27,7 @@ from auditor.terminal import clean, clean_line, use_colour
 from auditor.userregex import check_remap
 
 if TYPE_CHECKING:
+    from auditor.baseline import Baseline
     from auditor.pipeline import Unit
 
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
@@ -85,14 +87,20 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
               check_links: bool = False, links: LinkOptions | None = None, today: dt.date | None = None,
               quiet: bool = False, manuscript: bool = False, doc_timeout: float | None = None,
               check_sources: bool = False, offline: bool = False, jobs: int | None = None,
-              scheduler: str | None = None, force: bool = False) -> int:
+              scheduler: str | None = None, force: bool = False, show_files: bool = False,
+              stdin_filename: str | None = None, statistics: bool = False, baseline: str | None = None) -> int:
     """Audit the paths, store the run, print the result; return the exit code."""
     from auditor import output as out
     from auditor.audit import plan_units
     from auditor.pipeline import default_jobs
     from auditor.store import open_db, previous_run_id
 
-    settings = resolve_settings(paths, config_path, select, ignore, fail_on)
+    # Linter habits (auditor/habits.py): `-` reads standard input, --show-files lists and stops, --baseline.
+    paths, stdin = habits.split_stdin(paths, stdin_filename, manuscript)
+    settings = resolve_settings(habits.discovery_paths(paths, stdin), config_path, select, ignore, fail_on)
+    if show_files:
+        return habits.show_files(paths, settings, manuscript, stdin)
+    known = habits.load_baseline(baseline, settings)
     options = links or LinkOptions()
     for pattern, replacement in options.remap:
         check_remap(pattern, replacement, "--remap")
@@ -101,15 +109,17 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
     if output:
         refuse_output_over_inputs(output, db_path, paths)
     db = open_db(db_path)  # fail early, before any work, when the database is unusable
-    units, problems = plan_units(paths, settings, manuscript)
+    stdin_doc = habits.read_input(stdin)
+    units, problems = plan_units(paths, settings, manuscript, stdin_doc)
     for problem in problems:
         click.echo(f"Error: {clean_line(problem)}", err=True)
     day = today or dt.date.today()
     run = AuditRun(settings, day, jobs or settings.jobs or default_jobs(), scheduler or settings.scheduler,
-                   doc_timeout, quiet)
-    command = "audit " + ("--manuscript " if manuscript else "") + " ".join(paths)
+                   doc_timeout, quiet or statistics, known)
+    command = "audit " + ("--manuscript " if manuscript else "") + " ".join(paths + (["-"] if stdin_doc else []))
     recorded = {"select": settings.select, "ignore": settings.ignore, "fail_on": settings.fail_on,
-                "config": settings.source, "check_links": check_links, "check_sources": check_sources}
+                "config": settings.source, "check_links": check_links, "check_sources": check_sources,
+                "rules": habits.run_rules(settings, check_links, check_sources)}
     colour = fmt == "text" and use_colour(sys.stdout)
     stream = fmt == "text" and not output
     if check_links or check_sources:
@@ -122,18 +132,19 @@ def run_audit(paths: list[str], *, db_path: str, html_dir: str | None, fmt: str 
     try:
         previous = previous_run_id(db, run_id)
         changes = out.changes_between(db, previous, run_id) if previous else None
-        if stream:
-            click.echo(out.render(fmt, db, run_id, changes=changes, quiet=quiet, link_summary=run.link_summary,
-                                  colour=colour) if not run.streamed_documents else
-                       "\n".join(out.text_summary(db, run_id, changes, quiet, run.link_summary)) + "\n", nl=False)
+        if stream and run.streamed_documents:  # the documents are out: the closing lines
+            click.echo("\n".join(out.text_summary(db, run_id, changes, quiet, run.link_summary, colour, statistics))
+                       + "\n", nl=False, color=True if colour else None)
         else:
-            text = out.render(fmt, db, run_id, changes=changes, quiet=quiet, link_summary=run.link_summary)
+            text = out.render(fmt, db, run_id, changes=changes, quiet=quiet, link_summary=run.link_summary,
+                              statistics=statistics)
             if output:
                 write_atomic(output, text)  # never coloured
             if fmt == "text" or not output:
-                click.echo(text if fmt != "text" or not colour else
-                           out.render(fmt, db, run_id, changes=changes, quiet=quiet, link_summary=run.link_summary,
-                                      colour=True), nl=False)
+                if colour:
+                    text = out.render(fmt, db, run_id, changes=changes, quiet=quiet, link_summary=run.link_summary,
+                                      colour=True, statistics=statistics)
+                click.echo(text, nl=False, color=True if colour else None)
         if html_dir:
             from auditor.report import render_html
 
@@ -159,9 +170,9 @@ class AuditRun:
     stream to the one writer of the database, printing each document as it is stored."""
 
     def __init__(self, settings: Settings, today: dt.date, jobs: int, scheduler: str | None,
-                 doc_timeout: float | None, quiet: bool) -> None:
+                 doc_timeout: float | None, quiet: bool, baseline: Baseline | None = None) -> None:
         self.settings, self.today, self.jobs, self.scheduler = settings, today, jobs, scheduler
-        self.doc_timeout, self.quiet = doc_timeout, quiet
+        self.doc_timeout, self.quiet, self.baseline = doc_timeout, quiet, baseline
         self.link_summary: str | None = None
         self.streamed_documents = False
 
@@ -170,13 +181,15 @@ class AuditRun:
         """Audit the units, each stored as it finishes (unchanged ones copied from their last audit
         unless force); return the run's id, or None when no document could be read (nothing stored)."""
         from auditor import output as out
+        from auditor.baseline import mark_baselined
         from auditor.pipeline import Job, run_units, unit_key
         from auditor.store import Reuse, RunWriter, document_row, reusable
         from auditor.terminal import Progress
         from auditor.timestamps import now_iso
 
-        mode = "audit"
+        mode = "audit" + (f" baseline {self.baseline.digest()}" if self.baseline is not None else "")
         keys = [unit_key(u, self.settings, mode) for u in units]
+        left = Counter(self.baseline.counts) if self.baseline is not None else None
         reuse: dict[int, list[int]] = {}
         if not force:
             for i, key in enumerate(keys):
@@ -200,6 +213,8 @@ class AuditRun:
                     else:
                         _, outcome = next(outcomes)
                         assert outcome.rows is not None
+                        if left is not None:
+                            mark_baselined(outcome.rows, left)
                         for d in outcome.rows.documents:
                             if d.document["error"]:
                                 progress.echo(f"Error: {clean_line(d.document['error'])}\n", sys.stderr)
@@ -235,6 +250,8 @@ class AuditRun:
         for _, outcome in run_units(units, job, jobs=self.jobs, doc_timeout=self.doc_timeout, scheduler=self.scheduler):
             result.documents.extend(outcome.results)
         result.finished_at = now_iso()
+        if self.baseline is not None:
+            habits.apply_baseline(result, self.baseline)
         for d in result.documents:
             if d.error:
                 click.echo(f"Error: {clean_line(d.error)}", err=True)
@@ -364,15 +381,29 @@ def render_report(db_path: str, out_dir: str, run_id: int | None) -> Path:
 
 
 def run_links(db_path: str, *, older_than: str | None, fmt: str, links: LinkOptions, config_path: str | None,
-              now: dt.datetime | None = None) -> int:
+              now: dt.datetime | None = None, fail_on_dead: bool = False, html_dir: str | None = None,
+              no_html: bool = False) -> int:
+    """`auditor links`: re-check the stored URLs, then render the latest run's report again so that its
+    link counts are today's (into --html, or the database's folder when a report of this tool is there,
+    as `reports/` holds both by default)."""
+    from auditor.audit import is_own_report
     from auditor.linkcheck import recheck_links
 
     for pattern, replacement in links.remap:
         check_remap(pattern, replacement, "--remap")
     db, settings = _stored(db_path, older_than, config_path, "run 'auditor audit --check-links' first")
     links.apply(settings.links)
-    return recheck_links(db, settings, older_than=older_than, fmt=fmt, archive=links.archive,
-                         allow_private=links.allow_private, remap=links.remap, now=now)
+    code = recheck_links(db, settings, older_than=older_than, fmt=fmt, archive=links.archive,
+                         allow_private=links.allow_private, remap=links.remap, now=now, fail_on_dead=fail_on_dead)
+    folder = Path(html_dir) if html_dir else Path(db_path).parent
+    wanted = not no_html and (html_dir is not None or is_own_report(folder))
+    if code != 2 and wanted and (run := store.latest_run_id(db)) is not None:
+        from auditor.report import render_html
+
+        index = render_html(db, run, folder)
+        if fmt == "text":
+            click.echo(f"HTML report: {clean_line(index)}")
+    return code
 
 
 def _stored(db_path: str, older_than: str | None, config_path: str | None, hint: str) :

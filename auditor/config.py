@@ -4,6 +4,7 @@
     select = ["ALL"]                 # rule names or families (citations, entries, urls, text, links)
     ignore = ["bibliography-order"]
     fail-on = "error"                # error, warning, info or never
+    baseline = ".auditor-baseline.json"  # findings recorded by `auditor baseline` do not fail the gate
 
     [tool.auditor.severity]
     uncited-entry = "info"
@@ -41,7 +42,7 @@ from auditor.output import FORMATTERS
 from auditor.userregex import check_remap, compile_pattern
 
 TOP_KEYS = {"select", "ignore", "severity", "per-path-ignores", "fail-on", "links", "format", "manuscripts", "sources",
-            "jobs", "scheduler"}
+            "jobs", "scheduler", "baseline"}
 LINK_KEYS: dict[str, type | tuple[type, ...]] = {
     "exclude": list, "per-host": int, "concurrency": int, "timeout": (int, float), "deadline": (int, float),
     "max-bytes": int, "max-redirects": int, "retries": int, "cache-age": str, "older-than": str,
@@ -126,6 +127,7 @@ class Settings:
     jobs: int | None = None  # worker processes (default: the cores)
     scheduler: str | None = None  # a Dask scheduler's address: the audit's units run on that cluster
     source: str | None = None  # the file the settings came from
+    baseline: str | None = None  # the baseline file (relative to the config file's folder), if any
     root: Path | None = None  # per-path patterns are relative to the config file's folder
 
     def enabled_rules(self, path: str | None = None) -> set[str]:
@@ -328,6 +330,10 @@ def parse_settings(table: dict[str, Any], where: str = "configuration") -> Setti
         s.sources = parse_sources(table["sources"], f"{where}: sources")
     if "manuscripts" in table:
         s.manuscripts = parse_manuscripts(table["manuscripts"], f"{where}: manuscripts")
+    if "baseline" in table:
+        if not isinstance(table["baseline"], str) or not table["baseline"].strip():
+            raise ConfigError(f"{where}: baseline must be the path of a baseline file, got {table['baseline']!r}")
+        s.baseline = table["baseline"]
     return s
 
 

@@ -351,3 +351,5 @@ class Finding:
     column: int | None = None
     subject: str = ""  # what the finding is about, for a fingerprint that survives edits
     suppressed: bool = False
+    related_entry_index: int | None = None  # another entry the finding involves (a duplicate's twin)
+    baselined: bool = False  # in the baseline file (--baseline): shown, stored, not counted

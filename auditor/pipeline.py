@@ -39,6 +39,7 @@ class Unit:
     files: list[Path]
     manuscript: str | None = None
     key: str | None = None  # the incremental cache key (content, settings, tool version)
+    data: bytes | None = None  # the bytes of a document read from standard input (files[0] is its name)
 
     @property
     def name(self) -> str:
@@ -71,7 +72,12 @@ def audit_unit(unit: Unit, job: Job) -> UnitOutcome:
     start = time.perf_counter()
     files = [_located(f, job.root) for f in unit.files]
     try:
-        if unit.manuscript is not None:
+        if unit.data is not None:
+            from auditor.stdin import audit_stdin
+
+            results = [audit_stdin(str(unit.files[0]), unit.data, job.settings, job.today, job.strict)]
+            files = list(unit.files)
+        elif unit.manuscript is not None:
             results = audit_manuscript(Manuscript(unit.manuscript, files), job.settings, job.today, job.strict)
         else:
             results = [audit_file(files[0], job.settings, job.today, job.strict)]
@@ -148,9 +154,9 @@ def file_digest(path: Path) -> str | None:
 def unit_key(unit: Unit, settings: Settings, mode: str) -> str | None:
     """The key under which a unit's results are stored for reuse: its files (names and contents), the
     settings that apply to each, the manuscript it forms, the run's mode and the tool's version."""
-    digest = hashlib.sha256(f"{__version__}\x1f{mode}\x1f{unit.manuscript}".encode())
+    digest = hashlib.sha256(f"{__version__}\x1f{mode}\x1f{unit.manuscript}\x1f{unit.data is not None}".encode())
     for f in unit.files:
-        content = file_digest(f)
+        content = hashlib.sha256(unit.data).hexdigest() if unit.data is not None else file_digest(f)
         if content is None:
             return None
         digest.update(f"\x1e{f}\x1f{content}\x1f{settings_fingerprint(settings, str(f))}".encode())

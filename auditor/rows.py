@@ -22,14 +22,14 @@ ENTRY_COLUMNS = ("line", "end_line", "raw", "authors", "author_text", "year", "t
                  "cited_count", "label", "locator")
 CITATION_COLUMNS = ("line", "column", "raw", "kind", "authors", "year", "number", "status", "marker", "locator")
 FINDING_COLUMNS = ("rule", "severity", "line", "column", "message", "suggestion", "fingerprint", "subject",
-                   "suppressed", "path", "locator")
+                   "suppressed", "path", "locator", "baselined")
 
 
 @dataclass
 class DocumentRows:
     """One file's rows. `entries`: (ordinal, refers_to ordinal, source ordinal, *ENTRY_COLUMNS);
     `citations`: (ordinal, entry ordinal, suggestion ordinal, candidate ordinals as JSON, *CITATION_COLUMNS);
-    `findings`: (entry ordinal, citation ordinal, *FINDING_COLUMNS); `links`: (entry ordinal, url)."""
+    `findings`: (entry ordinal, citation ordinal, related entry ordinal, *FINDING_COLUMNS); `links`: (entry ordinal, url)."""
 
     path: str
     document: dict[str, object]
@@ -131,6 +131,8 @@ def unit_rows(results: list[DocumentResult], manuscript: str | None = None) -> U
             rows.findings.append((
                 entry_ord.get(f.entry_index) if f.entry_index is not None else None,
                 citation_ord.get(f.citation_index) if f.citation_index is not None else None,
+                entry_ord.get(f.related_entry_index) if f.related_entry_index is not None else None,
                 f.rule, f.severity.value, f.line, f.column, f.message, f.suggestion,
-                fingerprint(f.rule, r.path, f.subject), f.subject, int(f.suppressed), r.path, locator(f.line)))
+                fingerprint(f.rule, r.path, f.subject), f.subject, int(f.suppressed), r.path, locator(f.line),
+                int(f.baselined)))
     return UnitRows(docs, manuscript, len(entry_ord), next_citation, latest)

@@ -108,11 +108,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         "container": str, "volume": str, "issue": str, "pages": str, "status": str, "verdict": str,
         "notices": str, "via": str, "query": str, "work": str, "detail": str, "checked_at": str,
     }}),
+    # Another entry a finding involves (a duplicate's twin), and findings the baseline file holds
+    # (--baseline: stored and shown, not counted; also marked suppressed so that counts leave them out).
+    Migration("0008-related-and-baselined", columns={"findings": {"related_entry_id": int, "baselined": int}}),
     # Incremental and streamed audits: a document's text is stored once however many runs read it
     # (texts, by the SHA-256 of the text; documents.text stays NULL for new rows), its title is kept for
     # the report's index, and cache_key (content, settings, tool version) lets a later run copy the
     # results of an unchanged document (reused_from: the document row they were copied from).
-    Migration("0008-incremental", tables={"texts": {"sha256": str, "text": str}},
+    Migration("0009-incremental", tables={"texts": {"sha256": str, "text": str}},
               columns={"documents": {"title": str, "text_sha256": str, "cache_key": str, "reused_from": int,
                                      "audited_on": str, "latest_date": str}},
               indexes=(("documents", ("cache_key",)),)),
@@ -387,7 +390,8 @@ class RunWriter:
             if d.findings:
                 conn.executemany(insert_finding, [
                     (run, doc_id, None if r[0] is None else r[0] + be,  # type: ignore[operator]
-                     None if r[1] is None else r[1] + bc, *r[2:]) for r in d.findings])  # type: ignore[operator]
+                     None if r[1] is None else r[1] + bc,  # type: ignore[operator]
+                     None if r[2] is None else r[2] + be, *r[3:]) for r in d.findings])  # type: ignore[operator]
                 self.findings += len(d.findings)
         return ids
 
@@ -422,9 +426,10 @@ class RunWriter:
                          f"case when candidates is null or candidates = '[]' then candidates else "
                          f"(select json_group_array(value + ?1) from json_each(candidates)) end, {_CITATION_COPY} "
                          f"from citations where document_id = ?4 order by id", [de, dc, new_id, old_id])
-            cur = conn.execute(f"insert into findings (run_id, document_id, entry_id, citation_id, {_FINDING_COPY}) "
-                               f"select ?, ?, entry_id + ?, citation_id + ?, {_FINDING_COPY} from findings "
-                               f"where document_id = ? order by id", [self.run_id, new_id, de, dc, old_id])
+            cur = conn.execute(f"insert into findings (run_id, document_id, entry_id, citation_id, related_entry_id, "
+                               f"{_FINDING_COPY}) select ?1, ?2, entry_id + ?3, citation_id + ?4, related_entry_id + ?3, "
+                               f"{_FINDING_COPY} from findings where document_id = ?5 order by id",
+                               [self.run_id, new_id, de, dc, old_id])
             self.findings += max(cur.rowcount, 0)
             path = conn.execute("select path from documents where id = ?", [new_id]).fetchone()[0]
             self.ids.document_ids[path] = new_id
@@ -452,7 +457,7 @@ _DOCUMENT_FIELDS = _columns("documents", ("text",))
 _DOC_COPY = _columns("documents", ("id", "run_id", "manuscript_id", "reused_from"))
 _ENTRY_COPY = _columns("entries", ("id", "document_id", "refers_to", "source_entry_id"))
 _CITATION_COPY = _columns("citations", ("id", "document_id", "entry_id", "suggestion_entry_id", "candidates"))
-_FINDING_COPY = _columns("findings", ("id", "run_id", "document_id", "entry_id", "citation_id"))
+_FINDING_COPY = _columns("findings", ("id", "run_id", "document_id", "entry_id", "citation_id", "related_entry_id"))
 
 
 def _insert(table: str, leading: tuple[str, ...], columns: tuple[str, ...]) -> str:
@@ -467,7 +472,8 @@ def _row_inserts() -> tuple[str, str, str]:
     return (_insert("entries", ("id", "document_id", "refers_to", "source_entry_id"), ENTRY_COLUMNS),
             _insert("citations", ("id", "document_id", "entry_id", "suggestion_entry_id", "candidates"),
                     CITATION_COLUMNS),
-            _insert("findings", ("run_id", "document_id", "entry_id", "citation_id"), FINDING_COLUMNS))
+            _insert("findings", ("run_id", "document_id", "entry_id", "citation_id", "related_entry_id"),
+                    FINDING_COLUMNS))
 
 
 def save_run(db: sqlite_utils.Database, started_at: str, finished_at: str, version: str, command: str,
@@ -601,7 +607,9 @@ def run_totals(db: sqlite_utils.Database, run_id: int) -> dict[str, int]:
     """A run's readable and reused documents and its findings (not suppressed) by severity."""
     row = db.execute("select count(*), count(reused_from) from documents where run_id = ? and error is null",
                      [run_id]).fetchone()
-    totals = {"readable": row[0], "reused": row[1], "error": 0, "warning": 0, "info": 0}
+    totals = {"readable": row[0], "reused": row[1], "error": 0, "warning": 0, "info": 0,
+              "baselined": db.execute("select count(*) from findings where run_id = ? and baselined = 1",
+                                      [run_id]).fetchone()[0]}
     for severity, n in db.execute("select severity, count(*) from findings where run_id = ? and suppressed = 0 "
                                   "group by severity", [run_id]):
         totals[severity] = n
@@ -647,9 +655,39 @@ def document_citations(db: sqlite_utils.Database, document_id: int) -> list[dict
 
 
 def unsuppressed_findings(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
-    """The run's findings that count, with the name of their document (for comparing runs)."""
+    """The run's findings that count, or would but for the baseline, with the name of their document (for
+    comparing runs: a finding baselined since is not fixed)."""
     return list(db.query("select f.*, d.name as doc_name from findings f join documents d on d.id = f.document_id "
-                         "where f.run_id = ? and f.suppressed = 0", [run_id]))
+                         "where f.run_id = ? and (f.suppressed = 0 or f.baselined = 1)", [run_id]))
+
+
+def rule_counts(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
+    """The run's findings that count, per rule and severity."""
+    return list(db.query("select rule, severity, count(*) as n from findings where run_id = ? and suppressed = 0 "
+                         "group by rule, severity", [run_id]))
+
+
+@dataclass
+class RunPlaces:
+    """Where a run's entries are, and what its citations point at (for related locations)."""
+
+    entries: dict[int, dict[str, Any]] = field(default_factory=dict)  # id → path, line, source_entry_id
+    citations: dict[int, dict[str, Any]] = field(default_factory=dict)  # id → entry_id, suggestion, candidates
+
+
+def run_places(db: sqlite_utils.Database, run_id: int) -> RunPlaces:
+    places = RunPlaces()
+    for r in db.query("select e.id, e.line, e.source_entry_id, d.path from entries e "
+                      "join documents d on d.id = e.document_id where d.run_id = ?", [run_id]):
+        places.entries[r["id"]] = r
+    for r in db.query("select c.id, c.entry_id, c.suggestion_entry_id, c.candidates from citations c "
+                      "join documents d on d.id = c.document_id where d.run_id = ?", [run_id]):
+        try:
+            candidates = [int(i) for i in json.loads(r["candidates"] or "[]")]
+        except (ValueError, TypeError):
+            candidates = []
+        places.citations[r["id"]] = {**r, "candidates": candidates}
+    return places
 
 
 def document_names(db: sqlite_utils.Database, run_id: int) -> set[str]:
@@ -666,12 +704,34 @@ def link_outcomes(db: sqlite_utils.Database) -> dict[str, str]:
 
 
 def outcome_history(db: sqlite_utils.Database) -> list[tuple[str, dict[str, int]]]:
-    """Per day of checking, how many URLs had each outcome."""
+    """Per day of checking, how many URLs had each outcome: a URL checked twice that day (by an audit and
+    by `auditor links`) counts once, with its last outcome of the day."""
     days: dict[str, dict[str, int]] = {}
-    for r in db.query("select substr(checked_at, 1, 10) as day, outcome, count(*) as n from link_checks "
-                      "group by day, outcome order by day"):
+    for r in db.query("select day, outcome, count(*) as n from ("
+                      "  select substr(checked_at, 1, 10) as day, outcome, row_number() over ("
+                      "    partition by url, substr(checked_at, 1, 10) order by checked_at desc, id desc) as nth"
+                      "  from link_checks) where nth = 1 group by day, outcome order by day"):
         days.setdefault(r["day"], {})[r["outcome"]] = r["n"]
     return sorted(days.items())
+
+
+def citing_places(db: sqlite_utils.Database, urls: set[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """For each URL, where it is cited now: the entries that hold it in the latest run of each document
+    (path, entry line, locator) and the lines of the citations of those entries (at most 20)."""
+    latest = ("select path, max(run_id) as run_id from documents "
+              "where run_id in (select id from runs where status = 'complete') group by path")
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in db.query("select l.url, d.path, e.id as entry_id, e.line, e.locator from entry_links l "
+                      "join entries e on e.id = l.entry_id join documents d on d.id = e.document_id "
+                      f"join ({latest}) latest on latest.path = d.path and latest.run_id = d.run_id "
+                      "order by d.path, e.line"):
+        if urls is not None and r["url"] not in urls:
+            continue
+        lines = [c[0] for c in db.execute("select distinct line from citations where entry_id = ? order by line "
+                                          "limit 20", [r["entry_id"]])]
+        out.setdefault(r["url"], []).append({"path": r["path"], "line": r["line"], "locator": r["locator"],
+                                             "cited_lines": lines})
+    return out
 
 
 def document_urls(db: sqlite_utils.Database, document_id: int) -> list[str]:

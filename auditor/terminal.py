@@ -32,9 +32,26 @@ def clean_line(text: object) -> str:
     return _CONTROL_OR_NEWLINE.sub(_escape, str(text))
 
 
-def use_colour(stream: IO[str] | None) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    if os.environ.get("NO_COLOR"):
+COLOUR_MODES = ("auto", "always", "never")
+_mode = "auto"  # set once per command from --color (see set_colour_mode)
+
+
+def set_colour_mode(mode: str | None) -> None:
+    """`--color auto|always|never` for this process: always forces colour (as ruff and click do), never
+    turns it off, auto leaves it to the terminal and NO_COLOR."""
+    global _mode
+    if mode is not None and mode not in COLOUR_MODES:
+        raise ValueError(f"colour mode {mode!r}")
+    _mode = mode or "auto"
+
+
+def use_colour(stream: IO[str] | None, mode: str | None = None) -> bool:
+    """Colour when `--color always`; never with `--color never`; otherwise only on a terminal and never
+    when NO_COLOR is set to a non-empty value (https://no-color.org)."""
+    mode = mode or _mode
+    if mode == "always":
+        return True
+    if mode == "never" or os.environ.get("NO_COLOR"):
         return False
     try:
         return bool(stream is not None and stream.isatty())

@@ -111,9 +111,10 @@ def test_json_output_is_versioned(tmp_path: Path) -> None:
     doc = write(tmp_path, "paper.md", ERROR)
     result = invoke("audit", str(doc), "--db", str(tmp_path / "a.db"), "--no-html", "--format", "json")
     data = json.loads(result.output)
-    assert data["schema_version"] == "1.1" and data["tool"]["name"] == "citation-auditor"
+    assert data["schema_version"] == "1.2" and data["tool"]["name"] == "citation-auditor"
     finding = data["documents"][0]["findings"][0]
-    assert set(finding) == {"rule", "severity", "line", "column", "message", "suggestion", "fingerprint", "suppressed"}
+    assert set(finding) == {"rule", "severity", "line", "column", "message", "suggestion", "fingerprint", "suppressed",
+                            "baselined"}
     assert finding["rule"] == "unresolved-citation" and finding["line"] == 1
 
 
@@ -152,15 +153,18 @@ def test_text_output_groups_by_document(tmp_path: Path) -> None:
     assert lines[2].startswith("      fix: ")
 
 
-def test_default_paths_are_the_demo_references(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With no arguments, references/ is audited into reports/audit.db and reports/index.html."""
+def test_default_path_is_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no arguments, the working folder is audited (like a linter) into reports/audit.db and
+    reports/index.html; the report folder it wrote is not audited the next time."""
     shutil.copytree(REFERENCES, tmp_path / "references")
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["audit", "--fail-on", "never"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "reports" / "audit.db").exists() and (tmp_path / "reports" / "index.html").exists()
-    assert "004_5a448dbc96d01709.txt: 62 entries, 110 citations" in result.output
+    assert "references/004_5a448dbc96d01709.txt: 62 entries, 110 citations" in result.output
     assert "README" not in result.output
+    again = CliRunner().invoke(cli, ["audit", "--fail-on", "never", "--show-files"])
+    assert again.exit_code == 0 and again.output.strip() and "reports/" not in again.output
 
 
 def test_configuration_round_trip(tmp_path: Path) -> None:

@@ -128,7 +128,7 @@ def duplicate_entry(ctx: AuditContext) -> Iterator[Hit]:
             a, why = duplicates(ctx)[b.index]
             if a.key and a.key == b.key and a.record is not None:
                 continue  # the same key twice: duplicate-key says so
-            yield Hit(b.line, {"entry": b.label, "other": a.line, "why": why}, entry=b)
+            yield Hit(b.line, {"entry": b.label, "other": a.line, "why": why}, entry=b, related=a)
 
 
 @rule("duplicate-key", severity=Severity.ERROR, family="entries",
@@ -148,7 +148,8 @@ def duplicate_key(ctx: AuditContext) -> Iterator[Hit]:
         earlier = first.get(e.key)
         if earlier is not None and earlier is not e:
             where = f"line {earlier.line}" + (f" of {earlier.file}" if earlier.file and earlier.file != e.file else "")
-            yield Hit(e.line, {"key": e.key, "where": where}, entry=e, subject=f"key:{e.key}:{e.line}")
+            yield Hit(e.line, {"key": e.key, "where": where}, entry=e, subject=f"key:{e.key}:{e.line}",
+                      related=earlier)
 
 
 @rule("missing-field", severity=Severity.WARNING, family="entries",

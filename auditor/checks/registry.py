@@ -33,6 +33,7 @@ class Hit:
     subject: str = ""
     # A lower severity than the rule's when the finding rests on an uncertain reading of the text.
     severity: Severity | None = None
+    related: Entry | None = None  # another entry the finding involves (a duplicate's twin)
 
 
 @dataclass
@@ -108,6 +109,7 @@ class Rule:
             citation_index=hit.citation.index if hit.citation else None,
             column=hit.column if hit.column is not None else (hit.citation.column if hit.citation else None),
             subject=hit.subject or _subject(hit),
+            related_entry_index=hit.related.index if hit.related else None,
         )
 
 

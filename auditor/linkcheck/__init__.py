@@ -184,9 +184,10 @@ def summary(run: LinkRun) -> str:
 
 def recheck_links(db: sqlite_utils.Database, settings: Settings, *, older_than: str | None, fmt: str,
                   archive: bool, allow_private: bool, remap: list[tuple[str, str]],
-                  now: dt.datetime | None = None) -> int:
-    """Re-check stored URLs whose last check is older than `older_than`; exit 1 when one died."""
-    from auditor.store import cited_urls, link_rows, save_link_run
+                  now: dt.datetime | None = None, fail_on_dead: bool = False) -> int:
+    """Re-check stored URLs whose last check is older than `older_than`; exit 1 when one died (with
+    fail_on_dead, while any cited link is dead). Each dead or changed URL is shown with where it is cited."""
+    from auditor.store import cited_urls, citing_places, link_rows, save_link_run
 
     now = now or dt.datetime.now(dt.UTC)
     age = parse_duration(older_than or settings.links.older_than, "--older-than" if older_than else "links.older-than")
@@ -208,11 +209,18 @@ def recheck_links(db: sqlite_utils.Database, settings: Settings, *, older_than: 
     died = [(u, old, new) for u, old, new in changes if new == Outcome.DEAD and old != Outcome.DEAD]
     recovered = [(u, old, new) for u, old, new in changes
                  if old in FAILURES and new in (Outcome.OK, Outcome.REDIRECTED)]
+    changed = [(u, old, new) for u, old, new in changes
+               if (u, old, new) not in died and (u, old, new) not in recovered and old and old != new]
+    places = citing_places(db)
+    still_dead = [u for u, row in link_rows(db).items() if row["outcome"] == Outcome.DEAD and u in places]
     if fmt == "json":
+        shown = {u for u, _, _ in died + recovered + changed} | set(still_dead)
         click.echo(json.dumps({
             "checked": len(due), "outcomes": {u: r.outcome for u, r in run.records.items()},
             "died": [u for u, _, _ in died], "recovered": [u for u, _, _ in recovered],
-        }, indent=2))
+            "changed": [u for u, _, _ in changed], "dead": still_dead,
+            "cited_in": {u: places[u] for u in sorted(shown) if u in places},
+        }, indent=2, ensure_ascii=False))
     else:
         total = len(set(known) | set(cited))
         click.echo(f"{len(due)} URL(s) due for a check (older than {older_than or settings.links.older_than}); "
@@ -221,9 +229,27 @@ def recheck_links(db: sqlite_utils.Database, settings: Settings, *, older_than: 
         # URLs and details come from documents and servers: shown with control characters escaped.
         for url, old, new in died:
             click.echo(f"  died: {clean_line(url)} ({old or 'new'} → {new}: {clean_line(run.records[url].detail)})")
+            _echo_places(places.get(url, []))
         for url, old, new in recovered:
             click.echo(f"  recovered: {clean_line(url)} ({old} → {new})")
-        for url, old, new in changes:
-            if (url, old, new) not in died and (url, old, new) not in recovered and old and old != new:
-                click.echo(f"  changed: {clean_line(url)} ({old} → {new})")
-    return 1 if died else 0
+            _echo_places(places.get(url, []))
+        for url, old, new in changed:
+            click.echo(f"  changed: {clean_line(url)} ({old} → {new})")
+            _echo_places(places.get(url, []))
+        if fail_on_dead:
+            click.echo(f"{len(still_dead)} cited link(s) dead." if still_dead else "No cited link is dead.")
+            reported = {u for u, _, _ in died}
+            for url in still_dead:
+                if url not in reported:
+                    click.echo(f"  dead: {clean_line(url)}")
+                    _echo_places(places.get(url, []))
+    return 1 if died or (fail_on_dead and still_dead) else 0
+
+
+def _echo_places(places: list[dict]) -> None:
+    """Where a URL is cited: `    cited in paper.md:12 (page 4), cited on lines 3, 7`."""
+    for p in places:
+        where = f"{clean_line(p['path'])}:{p['line']}" + (f" ({clean_line(p['locator'])})" if p["locator"] else "")
+        lines = p["cited_lines"]
+        cited = f", cited on line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}" if lines else ""
+        click.echo(f"      in {where}{cited}")

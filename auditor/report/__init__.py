@@ -85,7 +85,7 @@ def render_html(db: sqlite_utils.Database, run_id: int, out_dir: Path) -> Path:
     elsewhere = {entry: doc_pages[doc][0] for entry, doc in data.manuscript_entries.items() if doc in doc_pages}
     dead: set[str] = set()
     for d in documents:
-        urls = store.document_urls(db, d["id"])
+        urls = list(dict.fromkeys(store.document_urls(db, d["id"])))  # each URL once, however many entries cite it
         health = Counter(outcomes.get(u) for u in urls if outcomes.get(u))
         dead.update(u for u in urls if outcomes.get(u) == "dead")
         rules = sorted({rule for (rule, _severity) in data.by_document.get(d["id"], {})})

@@ -67,7 +67,7 @@ def outcome_chart(history: list[tuple[str, dict[str, int]]]) -> str:
     plot_h = height - pad_top - pad_bottom
     parts = [f'<svg class="chart" role="img" aria-labelledby="outcome-title" viewBox="0 0 {width} {height}" '
              f'width="100%" xmlns="http://www.w3.org/2000/svg">',
-             '<title id="outcome-title">Link outcomes by day of checking</title>']
+             '<title id="outcome-title">Cited URLs by outcome, per day of checking</title>']
     legend_x = pad_left
     for outcome, colour in OUTCOME_COLOURS.items():
         parts.append(f'<rect x="{legend_x}" y="6" width="10" height="10" fill="{colour}"/>'
@@ -85,7 +85,7 @@ def outcome_chart(history: list[tuple[str, dict[str, int]]]) -> str:
             h = max(1, int(plot_h * n / top))
             y -= h
             parts.append(f'<rect x="{x}" y="{y}" width="{col_w}" height="{h}" fill="{colour}">'
-                         f'<title>{escape(day)} {outcome}: {n}</title></rect>')
+                         f'<title>{escape(day)} {outcome}: {n} URL{"s" if n != 1 else ""}</title></rect>')
         parts.append(f'<text x="{x}" y="{height - pad_bottom + 14}" class="chart-value" '
                      f'transform="rotate(30 {x} {height - pad_bottom + 14})">{escape(day[5:])}</text>')
     parts.append("</svg>")
