@@ -9,15 +9,18 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from auditor import __version__
-from auditor.config import INT_RANGES, MAX_SECONDS, LinkOptions
+from auditor.bounds import INT_RANGES, MAX_SECONDS
+from auditor.catalogue import OUTPUT_FORMATS
 from auditor.errors import AuditorError
-from auditor.output import FORMATTERS
 from auditor.terminal import COLOUR_MODES, clean, clean_line, set_colour_mode
+
+if TYPE_CHECKING:
+    from auditor.config import LinkOptions
 
 DEFAULT_DB = "reports/audit.db"
 DEFAULT_DOCS = "."  # like a linter: the current folder (the demo names references/ itself)
@@ -114,6 +117,8 @@ link_options = _options(
 
 
 def _link_overrides(options: dict[str, Any]) -> LinkOptions:
+    from auditor.config import LinkOptions
+
     return LinkOptions(archive=options["archive"], allow_private=options["allow_private"],
                        remap=list(options["remap"]), timeout=options["timeout"], deadline=options["deadline"],
                        per_host=options["per_host"], concurrency=options["concurrency"])
@@ -124,7 +129,7 @@ def _link_overrides(options: dict[str, Any]) -> LinkOptions:
 @db_option
 @click.option("--html", "html_dir", default="reports", show_default=True, help="Folder for the HTML report.")
 @click.option("--no-html", is_flag=True, help="Do not write the HTML report.")
-@click.option("--format", "fmt", type=click.Choice(list(FORMATTERS)), default=None,
+@click.option("--format", "fmt", type=click.Choice(list(OUTPUT_FORMATS)), default=None,
               help="Output format (default text).")
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False), help="Write the formatted output here.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default=None,
@@ -212,7 +217,7 @@ def baseline_command(paths: tuple[str, ...], baseline: str | None, select: tuple
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
 def rules(fmt: str) -> None:
     """List every rule with its default severity and what it checks."""
-    from auditor.commands import list_rules
+    from auditor.catalogue import list_rules
 
     click.echo(list_rules(fmt))
 
@@ -222,7 +227,7 @@ def rules(fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def rule_command(name: str, fmt: str) -> None:
     """Explain one rule: what it finds, an example, its message and fix."""
-    from auditor.commands import explain_rule
+    from auditor.catalogue import explain_rule
 
     click.echo(explain_rule(name, fmt))
 

@@ -36,9 +36,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor.bounds import INT_RANGES, MAX_SECONDS
+from auditor.catalogue import OUTPUT_FORMATS
 from auditor.errors import ConfigError
 from auditor.model import Severity
-from auditor.output import FORMATTERS
 from auditor.userregex import check_remap, compile_pattern
 
 TOP_KEYS = {"select", "ignore", "severity", "per-path-ignores", "fail-on", "links", "format", "manuscripts", "sources",
@@ -53,7 +54,7 @@ SOURCE_KEYS: dict[str, type | tuple[type, ...]] = {
     "rate": (int, float), "timeout": (int, float), "cache-age": str, "concurrency": int, "retries": int,
 }
 FAIL_ON = ("error", "warning", "info", "never")
-FORMATS = tuple(FORMATTERS)  # registered in auditor.output
+FORMATS = OUTPUT_FORMATS  # registered in auditor.output
 
 
 @dataclass
@@ -447,11 +448,6 @@ def parse_sources(table: Any, where: str) -> SourceSettings:
 SOURCE_INT_RANGES = {"concurrency": (1, 16), "retries": (0, 5)}
 
 
-# Bounds of the integer link settings: below the low end nothing works, above the high end a number
-# is a typo that would start that many threads or follow that many hops.
-INT_RANGES = {"per-host": (1, 64), "concurrency": (1, 1024), "max-redirects": (0, 100), "retries": (0, 10),
-              "max-bytes": (1, 1 << 30)}
-MAX_SECONDS = 86_400.0
 MAX_DURATION = dt.timedelta(days=36_525)  # a hundred years
 DURATION = re.compile(r"\s*(\d{1,12}(?:\.\d{1,9})?)\s*([dhms]?)\s*")
 UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
