@@ -106,6 +106,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         "container": str, "volume": str, "issue": str, "pages": str, "status": str, "verdict": str,
         "notices": str, "via": str, "query": str, "work": str, "detail": str, "checked_at": str,
     }}),
+    # OpenAlex's is_retracted for a DOI's work found in Crossref or DataCite: retracted, not-retracted,
+    # absent, "error: …" (asked again next time) or empty (a row from before: asked again too).
+    Migration("0008-sources-openalex", columns={"sources": {"openalex": str}}),
 )
 MIGRATIONS_TABLE = "schema_migrations"
 PRIMARY_KEYS = {"links": "url", "sources": "key", MIGRATIONS_TABLE: "name"}
@@ -595,7 +598,7 @@ def save_lookups(db: sqlite_utils.Database, lookups: dict[str, Any]) -> None:
             "status": lk.status, "verdict": lk.verdict,
             "notices": json.dumps([n.describe() for n in w.notices] if w else [], ensure_ascii=False),
             "via": lk.via, "query": lk.query.to_json() if lk.query else None, "work": w.to_json() if w else None,
-            "detail": lk.detail, "checked_at": lk.checked_at,
+            "detail": lk.detail, "checked_at": lk.checked_at, "openalex": lk.openalex,
         })
     if rows:
         db.table("sources").upsert_all(rows, pk="key")
@@ -616,7 +619,7 @@ def read_lookups(db: sqlite_utils.Database) -> dict[str, Any]:
         except (ValueError, TypeError, KeyError):
             continue  # a row this version cannot read is looked up again
         out[r["key"]] = Lookup(r["key"], r["status"], work, r["via"] or "doi", query, r["checked_at"] or "",
-                               r["detail"] or "", from_cache=True)
+                               r["detail"] or "", from_cache=True, openalex=r.get("openalex") or "")
     return out
 
 
