@@ -98,6 +98,7 @@ def test_a_work_openalex_does_not_hold_is_judged_by_crossref_alone(registry: Reg
     run = verify_entries(es, policy(registry), get_json, now=NOW)
     assert run.records[0].verdict == "verified" and run.lookups["doi:10.7777/none.1"].openalex == "absent"
     assert run.notes == []
+    assert [h[0] for h in registry.hits if h[0].startswith("/openalex")] == ["/openalex/works"]  # asked once
 
 
 def test_openalex_down_gives_no_false_verdict_and_a_clear_note(registry: RegistryServer) -> None:
@@ -275,6 +276,13 @@ def test_a_retry_after_holds_a_thread_already_waiting() -> None:
     limit.hold(1.5)  # a 429 came while the thread waited for its slot
     t.join()
     assert done[0] - started >= 1.55
+
+
+def test_a_refusal_widens_the_window_a_little_and_not_without_end() -> None:
+    limit = RateLimit(10)
+    for expected in (1.06, 1.09, 1.12, 1.15, 1.15):
+        limit.refused()
+        assert round(limit.window, 2) == expected
 
 
 def test_a_rate_below_one_a_second_spaces_requests() -> None:

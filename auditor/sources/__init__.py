@@ -14,7 +14,13 @@ Per entry:
 - without a DOI: Crossref `query.bibliographic`, then OpenAlex `search`, with the entry's title,
   first author, year and journal; a candidate is accepted only when title, first author and year
   agree (`auditor/sources/match.py`). A registry that fails leaves the entry `error`, never
-  `not-found`.
+  `not-found`;
+- retraction: Crossref's update notices (`updated-by`) and OpenAlex's `is_retracted`. A work found
+  in Crossref or DataCite is asked of OpenAlex too, by DOI, 50 DOIs a request (its OR filter with
+  `select`): the entries' own DOIs on a thread of their own while Crossref is asked (another
+  registry, another rate limit), DOIs that a search found afterwards. Either registry saying
+  retracted makes the verdict; OpenAlex failing makes none, only a note, and the lookup is asked
+  again next time.
 """
 
 from __future__ import annotations
@@ -305,8 +311,9 @@ class Engine:
         return sum(c.requests for c in (self.crossref, self.datacite, self.openalex, self.agency))
 
     def retractions(self, dois: list[str]) -> dict[str, tuple[str, str]]:
-        """DOI -> ("retracted" | "not-retracted", the OpenAlex record's URL) for the DOIs OpenAlex holds, or
-        ("error", why) for those of a request that failed (never a verdict: only a note)."""
+        """DOI -> ("retracted" | "not-retracted", the OpenAlex record's URL) for the DOIs OpenAlex holds,
+        ("absent", "") for those it does not, ("error", why) for those of a request that failed (never a
+        verdict: only a note)."""
         out: dict[str, tuple[str, str]] = {}
         for batch in openalex_batches(dois):
             try:
@@ -314,6 +321,7 @@ class Engine:
             except RegistryError as exc:
                 out.update({d.lower(): ("error", str(exc)) for d in batch})
                 continue
+            out.update({d.lower(): ("absent", "") for d in batch})
             for doi, (retracted, url) in found.items():
                 out[doi] = ("retracted" if retracted else "not-retracted", url)
         return out

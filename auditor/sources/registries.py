@@ -102,14 +102,15 @@ class RateLimit:
     interval): the server counts requests on arrival, and network jitter must not bring the request
     that opens a window and the one that closes the next into one second (a 429 costs a whole
     Retry-After). A slot is taken only when the request goes, so a Retry-After that comes while a
-    thread waits also holds that thread.
+    thread waits also holds that thread, and a 429 widens the window by another margin.
     """
 
     MARGIN = 0.03
 
     def __init__(self, rate: float) -> None:
         self.count = max(1, int(rate)) if rate > 0 else 0  # 0: no limit
-        self.window = (max(1.0, 1.0 / rate) + self.MARGIN) if rate > 0 else 0.0
+        self.base = (max(1.0, 1.0 / rate) + self.MARGIN) if rate > 0 else 0.0
+        self.window = self.base
         self.sent: deque[float] = deque()
         self.until = 0.0  # held back until then (Retry-After)
         self.lock = threading.Lock()
@@ -132,6 +133,13 @@ class RateLimit:
     def hold(self, seconds: float) -> None:
         with self.lock:
             self.until = max(self.until, time.monotonic() + seconds)
+
+    def refused(self) -> None:
+        """The registry answered 429: by its clock we went too fast, so widen the window by another margin
+        (at most four more, 120 ms in all)."""
+        with self.lock:
+            if self.count:
+                self.window = min(self.window + self.MARGIN, self.base + 4 * self.MARGIN)
 
 
 def retry_after(headers: dict[str, str]) -> float | None:
@@ -173,6 +181,8 @@ class Client:
             status, head, body = self.get(url, query, headers, self.timeout)
             head = {k.lower(): v for k, v in head.items()}
             if status in (429, 502, 503, 504) or status == 0:
+                if status == 429:
+                    self.limit.refused()
                 if attempt < self.retries:
                     wait = retry_after(head) if status in (429, 503) else None
                     if wait is not None:
