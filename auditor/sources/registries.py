@@ -136,7 +136,7 @@ class RateLimit:
 
     def refused(self) -> None:
         """The registry answered 429: by its clock we went too fast, so widen the window by another margin
-        (at most four more, 120 ms in all)."""
+        (at most four more: 150 ms of margin in all)."""
         with self.lock:
             if self.count:
                 self.window = min(self.window + self.MARGIN, self.base + 4 * self.MARGIN)
