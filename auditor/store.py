@@ -111,11 +111,14 @@ MIGRATIONS: tuple[Migration, ...] = (
     # Another entry a finding involves (a duplicate's twin), and findings the baseline file holds
     # (--baseline: stored and shown, not counted; also marked suppressed so that counts leave them out).
     Migration("0008-related-and-baselined", columns={"findings": {"related_entry_id": int, "baselined": int}}),
+    # OpenAlex's is_retracted for a DOI's work found in Crossref or DataCite: retracted, not-retracted,
+    # absent, "error: …" (asked again next time) or empty (a row from before: asked again too).
+    Migration("0009-sources-openalex", columns={"sources": {"openalex": str}}),
     # Incremental and streamed audits: a document's text is stored once however many runs read it
     # (texts, by the SHA-256 of the text; documents.text stays NULL for new rows), its title is kept for
     # the report's index, and cache_key (content, settings, tool version) lets a later run copy the
     # results of an unchanged document (reused_from: the document row they were copied from).
-    Migration("0009-incremental", tables={"texts": {"sha256": str, "text": str}},
+    Migration("0010-incremental", tables={"texts": {"sha256": str, "text": str}},
               columns={"documents": {"title": str, "text_sha256": str, "cache_key": str, "reused_from": int,
                                      "audited_on": str, "latest_date": str}},
               indexes=(("documents", ("cache_key",)),)),
@@ -806,7 +809,7 @@ def save_lookups(db: sqlite_utils.Database, lookups: dict[str, Any]) -> None:
             "status": lk.status, "verdict": lk.verdict,
             "notices": json.dumps([n.describe() for n in w.notices] if w else [], ensure_ascii=False),
             "via": lk.via, "query": lk.query.to_json() if lk.query else None, "work": w.to_json() if w else None,
-            "detail": lk.detail, "checked_at": lk.checked_at,
+            "detail": lk.detail, "checked_at": lk.checked_at, "openalex": lk.openalex,
         })
     if rows:
         db.table("sources").upsert_all(rows, pk="key")
@@ -827,7 +830,7 @@ def read_lookups(db: sqlite_utils.Database) -> dict[str, Any]:
         except (ValueError, TypeError, KeyError):
             continue  # a row this version cannot read is looked up again
         out[r["key"]] = Lookup(r["key"], r["status"], work, r["via"] or "doi", query, r["checked_at"] or "",
-                               r["detail"] or "", from_cache=True)
+                               r["detail"] or "", from_cache=True, openalex=r.get("openalex") or "")
     return out
 
 

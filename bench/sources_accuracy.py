@@ -4,8 +4,9 @@ A fake registry (tests/registryserver.py, the real Crossref/OpenAlex/DataCite/do
 the "real" records; the entries cite them exactly, as drifted copies (online-first year, dropped
 subtitle, diacritics, initials, Indonesian/English title, wrong year, dropped co-author, wrong journal,
 volume or pages), by a wrong DOI, or are fabricated look-alikes (titles recombined from real ones,
-real-looking authors and journals, with or without an invented DOI); some records are retracted or
-carry an expression of concern; news, laws, grey literature and web pages are mixed in. Each entry is
+real-looking authors and journals, with or without an invented DOI); some records are retracted
+(a Crossref notice, OpenAlex's is_retracted, or both) or carry an expression of concern; news, laws,
+grey literature and web pages are mixed in. Each entry is
 written as APA or IEEE text, read by the real entry parser, verified and judged by the registered rules.
 
 Usage: python bench/sources_accuracy.py [--seed 11] [--json]
@@ -237,6 +238,23 @@ def build(seed: int) -> tuple[list[dict], list[tuple[str, str, set[str]]]]:
         text = NON_SCHOLARLY[i % len(NON_SCHOLARLY)].format(y=rng.randint(2015, 2024), n=100 + i,
                                                              p=rng.choice(PLACES))
         cases.append((text, "non-scholarly", set()))
+    # Works Crossref holds without a notice that OpenAlex marks as retracted (is_retracted), and works
+    # both retract: cited with their DOI (OpenAlex asked in batches beside Crossref) or without (found
+    # by searching Crossref, then asked of OpenAlex). Drawn from a second generator, after the rest, so
+    # that the cases above stay as they were.
+    known = {r["title"].lower() for r in records} | {r["doi"] for r in records}
+    extra = [r for r in make_records(random.Random(seed + 1), 40)
+             if r["title"].lower() not in known and r["doi"] not in known][:12]
+    for i, r in enumerate(extra):
+        r["doi"] = r["doi"].replace("/j.", "/oa.")
+        r["retracted"] = True
+        if i % 4 == 3:
+            r["updated_by"] = [{"type": "retraction", "label": "Retraction", "DOI": r["doi"] + ".ret",
+                                "date": [2025, 1, 15]}]
+        records.append(r)
+        keep = i % 3 != 2
+        cases.append((cite(r, doi="keep" if keep else None), "retracted",
+                      {"retracted-source"} | (set() if keep else {"missing-doi"})))
     return records, cases
 
 

@@ -5,8 +5,10 @@ query.bibliographic=…&rows=5` → "work-list" with message.items), /openalex (
 `/works?search=…&per-page=5` → {"meta":…,"results":[…]}), /datacite (`/dois/{doi}` →
 {"data":{"id","type":"dois","attributes":{…}}}) and /doi (`/ra/{doi}`, doi.org's agency lookup).
 Unknown DOIs get 404 as the registries give it. Options: `delay` (latency per request), `rate`
-(requests per second over the whole server; past it, 429 with Retry-After: 1) and `limited` (paths
-answered 429 with Retry-After once). Works are given as plain dicts (see `Spec`), rendered per registry.
+(requests per second to each registry, counted on arrival in a sliding second as registries do; past
+it, 429 with Retry-After: 1), `limited` (paths answered 429 with Retry-After once) and `down`
+(registries that answer 503 to everything). OpenAlex also answers `/works?filter=doi:a|b|c` (its OR
+filter, up to 50 DOIs, with `select` of root fields), as the real API does. Works are given as plain dicts (see `Spec`), rendered per registry.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Spec(TypedDict, total=False):
     type: str
     updated_by: list[dict[str, Any]]  # {"type": "retraction", "label": "Retraction", "DOI": …, "date": [y, m, d]}
     retracted: bool  # OpenAlex is_retracted
+    openalex: bool  # False: OpenAlex does not hold the work (default True)
     registry: str  # crossref (default), datacite, openalex (no DOI record anywhere but OpenAlex), agency:<RA>
 
 
@@ -128,13 +131,16 @@ class Handler(BaseHTTPRequestHandler):
         srv = self.server
         parts = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        registry = parts.path.split("/")[1] if parts.path.count("/") > 1 else ""
         with srv.lock:
             srv.hits.append((parts.path, query, dict(self.headers)))
             now = time.monotonic()
-            srv.window = [t for t in srv.window if now - t < 1.0]
-            over = srv.rate is not None and len(srv.window) >= srv.rate
+            window = srv.windows[registry] = [t for t in srv.windows.get(registry, []) if now - t < 1.0]
+            over = srv.rate is not None and len(window) >= srv.rate
             if not over:
-                srv.window.append(now)
+                window.append(now)
+            elif srv.rate is not None:
+                srv.overs.append((registry, now - window[0]))
             once = parts.path in srv.limited
             srv.limited.discard(parts.path)
         if srv.delay:
@@ -142,6 +148,8 @@ class Handler(BaseHTTPRequestHandler):
         if over or once:
             srv.refused += 1
             return self.send(429, b"Too many requests", {"Retry-After": "1"})
+        if registry in srv.down:
+            return self.send(503, b"Service unavailable")
         path = unquote(parts.path)
         if path.startswith("/crossref/works/"):
             doi = path.removeprefix("/crossref/works/").lower()
@@ -160,14 +168,32 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/openalex/works/doi:"):
             doi = path.removeprefix("/openalex/works/doi:").lower()
             spec = srv.by_doi.get(doi)
-            if spec is None:
+            if spec is None or not spec.get("openalex", True):
                 return self.send(404, {"error": "Not found"})
-            return self.send(200, openalex_work(spec, srv.works.index(spec)))
+            work = openalex_work(spec, srv.number(spec))
+            fields = [f for f in query.get("select", "").split(",") if f]
+            return self.send(200, {k: work.get(k) for k in fields} if fields else work)
+        if path == "/openalex/works" and query.get("filter", "").startswith("doi:"):
+            # The OR filter: DOIs short or as URLs, case-insensitive; `select` keeps root fields.
+            wanted = [d.strip().lower().removeprefix("https://doi.org/") for d in query["filter"][4:].split("|")]
+            if len(wanted) > 50:
+                return self.send(403, {"error": "Invalid query parameters error.",
+                                       "message": "Maximum number of values exceeded for doi. Decrease values to 50 or below."})
+            found = [s for s in (srv.by_doi.get(d) for d in dict.fromkeys(wanted))
+                     if s is not None and s.get("openalex", True)]
+            fields = [f for f in query.get("select", "").split(",") if f]
+            results = [openalex_work(s, srv.number(s)) for s in found]
+            if fields:
+                results = [{k: r.get(k) for k in fields} for r in results]
+            per = int(query.get("per-page", "25"))
+            return self.send(200, {"meta": {"count": len(results), "db_response_time_ms": 4, "page": 1,
+                                            "per_page": per, "groups_count": None},
+                                   "results": results[:per], "group_by": []})
         if path == "/openalex/works":
             per = int(query.get("per-page", "25"))
             found = srv.search(query.get("search", ""), per, "openalex")
             return self.send(200, {"meta": {"count": len(found), "db_response_time_ms": 3, "page": 1, "per_page": per},
-                                   "results": [openalex_work(s, srv.works.index(s)) for s in found],
+                                   "results": [openalex_work(s, srv.number(s)) for s in found],
                                    "group_by": []})
         if path.startswith("/datacite/dois/"):
             doi = path.removeprefix("/datacite/dois/").lower()
@@ -200,11 +226,20 @@ class RegistryServer(ThreadingHTTPServer):
         self.delay = delay
         self.rate = rate
         self.hits: list[tuple[str, dict[str, str], dict[str, str]]] = []
-        self.window: list[float] = []
+        self.windows: dict[str, list[float]] = {}  # per registry: arrivals in the last second
+        self.overs: list[tuple[str, float]] = []  # 429s for the rate: (registry, span of the full window)
+        self.down: set[str] = set()  # registries (crossref, openalex …) that answer 503 to everything
         self.limited: set[str] = set()
         self.refused = 0
         self.lock = threading.Lock()
         self._texts = [_search_text(w).lower() for w in self.works]
+
+    def number(self, spec: Spec) -> int:
+        """The work's place (its OpenAlex id), also for a work a test put in `by_doi` in place of another."""
+        for i, w in enumerate(self.works):
+            if w is spec or (spec.get("doi") and w.get("doi", "").lower() == spec["doi"].lower()):
+                return i
+        return len(self.works)
 
     def search(self, text: str, rows: int, registry: str) -> list[Spec]:
         """The works most like the query, as a relevance search ranks them (title words count most)."""
@@ -212,6 +247,8 @@ class RegistryServer(ThreadingHTTPServer):
         scored = []
         for w, t in zip(self.works, self._texts):
             if registry == "crossref" and w.get("registry", "crossref") not in ("crossref",):
+                continue
+            if registry == "openalex" and not w.get("openalex", True):
                 continue
             score = fuzz.token_set_ratio(text, t)
             if score >= 50:

@@ -56,16 +56,18 @@ def doi_mismatch(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("retracted-source", severity=Severity.ERROR, family=FAMILY,
-      description="The cited work was retracted or withdrawn (Crossref update notices, OpenAlex is_retracted).",
+      description="The cited work was retracted or withdrawn (Crossref update notices, OpenAlex is_retracted); "
+                  "the suggestion names each notice and the registry that says so.",
       message="{entry} cites a retracted work: {notice}",
       fix="Remove the citation, or cite the work as retracted and say why it is still cited (notice: {notice}).",
       example="an article with a Crossref `updated-by` retraction notice")
 def retracted_source(ctx: AuditContext) -> Iterator[Hit]:
     for e, rec in _records(ctx):
-        notice = rec.retraction
-        if notice is None or rec.verdict in ("doi-mismatch", "doi-not-found"):
+        notices = rec.retractions
+        if not notices or rec.verdict in ("doi-mismatch", "doi-not-found"):
             continue
-        yield Hit(e.line, {"entry": e.label, "notice": notice.describe()}, entry=e, subject=f"retracted:{rec.key}")
+        text = "; ".join(dict.fromkeys(n.describe() for n in notices))
+        yield Hit(e.line, {"entry": e.label, "notice": text}, entry=e, subject=f"retracted:{rec.key}")
 
 
 @rule("source-concern", severity=Severity.WARNING, family=FAMILY,

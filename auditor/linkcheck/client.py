@@ -61,6 +61,9 @@ class Policy:
     stop_at_front: bool = True
     # Seconds earlier attempts at the same URL took (retries): the deadline is for the URL in all.
     spent: float = 0.0
+    # Headers added to or replacing the defaults (`HEADERS`; a registry's `Accept: application/json`).
+    # Every request still says `Connection: close`.
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -361,7 +364,7 @@ def _follow(url: str, policy: Policy, result: Fetch, method: str, started: float
             expired: threading.Event) -> Fetch:
     result.method = method
     current = url
-    headers = {"User-Agent": policy.user_agent, **HEADERS}
+    headers = {"User-Agent": policy.user_agent, **HEADERS, **policy.headers, "Connection": "close"}
     for _ in range(policy.max_redirects + 1):
         scheme = urlsplit(current).scheme.lower()
         if scheme not in ("http", "https"):

@@ -14,7 +14,13 @@ Per entry:
 - without a DOI: Crossref `query.bibliographic`, then OpenAlex `search`, with the entry's title,
   first author, year and journal; a candidate is accepted only when title, first author and year
   agree (`auditor/sources/match.py`). A registry that fails leaves the entry `error`, never
-  `not-found`.
+  `not-found`;
+- retraction: Crossref's update notices (`updated-by`) and OpenAlex's `is_retracted`. A work found
+  in Crossref or DataCite is asked of OpenAlex too, by DOI, 50 DOIs a request (its OR filter with
+  `select`): the entries' own DOIs on a thread of their own while Crossref is asked (another
+  registry, another rate limit), DOIs that a search found afterwards. Either registry saying
+  retracted makes the verdict; OpenAlex failing makes none, only a note, and the lookup is asked
+  again next time.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from auditor.sources.registries import (
     OpenAlex,
     RegistryError,
     Work,
+    openalex_batches,
 )
 
 # Verdicts, the most serious first.
@@ -142,6 +149,24 @@ class Lookup:
     checked_at: str = ""
     detail: str = ""
     from_cache: bool = False
+    # OpenAlex's is_retracted for a work found elsewhere (Crossref, DataCite) with a DOI: "retracted",
+    # "not-retracted", "absent" (OpenAlex does not hold it), "error: why" (it failed: no verdict, a note)
+    # or "" (not asked).
+    openalex: str = ""
+
+    @property
+    def retraction_doi(self) -> str | None:
+        """The DOI to ask OpenAlex about, for a work found in a registry that does not say is_retracted."""
+        if self.status != "found" or self.work is None or self.work.registry == "openalex":
+            return None
+        doi = self.work.doi or (self.query.doi if self.query else None)
+        return doi.lower() if doi else None
+
+    @property
+    def complete(self) -> bool:
+        """Whether every registry that should have been asked answered (a lookup that is not complete is
+        asked again next time, though it may be used offline)."""
+        return self.retraction_doi is None or self.openalex in ("retracted", "not-retracted", "absent")
 
     @property
     def verdict(self) -> str:
@@ -184,6 +209,13 @@ class SourceRecord:
         return None
 
     @property
+    def retractions(self) -> list[Notice]:
+        """Every retraction or withdrawal said of the work (Crossref's notices, OpenAlex's is_retracted)."""
+        found = [n for n in self.notices if n.retracts]
+        first = self.retraction
+        return found or ([first] if first is not None else [])
+
+    @property
     def concerns(self) -> list[Notice]:
         return [n for n in self.notices if n.kind in CONCERNING]
 
@@ -195,6 +227,7 @@ class SourceRun:
     checked: int = 0
     cached: int = 0
     requests: int = 0
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         counts: dict[str, int] = {}
@@ -202,7 +235,8 @@ class SourceRun:
             if r.verdict != "skipped":
                 counts[r.verdict] = counts.get(r.verdict, 0) + 1
         parts = ", ".join(f"{counts[v]} {v}" for v in VERDICTS if counts.get(v))
-        return f"Sources: {parts or 'no scholarly entry'} ({self.checked} looked up, {self.cached} from cache)"
+        notes = "".join(f"; {n}" for n in self.notes)
+        return f"Sources: {parts or 'no scholarly entry'} ({self.checked} looked up, {self.cached} from cache){notes}"
 
 
 def iso(moment: dt.datetime) -> str:
@@ -275,6 +309,22 @@ class Engine:
     @property
     def requests(self) -> int:
         return sum(c.requests for c in (self.crossref, self.datacite, self.openalex, self.agency))
+
+    def retractions(self, dois: list[str]) -> dict[str, tuple[str, str]]:
+        """DOI -> ("retracted" | "not-retracted", the OpenAlex record's URL) for the DOIs OpenAlex holds,
+        ("absent", "") for those it does not, ("error", why) for those of a request that failed (never a
+        verdict: only a note)."""
+        out: dict[str, tuple[str, str]] = {}
+        for batch in openalex_batches(dois):
+            try:
+                found = self.openalex.retractions(batch)
+            except RegistryError as exc:
+                out.update({d.lower(): ("error", str(exc)) for d in batch})
+                continue
+            out.update({d.lower(): ("absent", "") for d in batch})
+            for doi, (retracted, url) in found.items():
+                out[doi] = ("retracted" if retracted else "not-retracted", url)
+        return out
 
     def lookup(self, query: Query, now: dt.datetime) -> Lookup:
         key = query.key()
@@ -351,12 +401,43 @@ def lookup_all(queries: list[Query], policy: SourcePolicy, get: GetJson, *, now:
     engine = Engine(policy, get)
     results: dict[str, Lookup] = {}
     unique = list({q.key(): q for q in queries}.values())
-    with ThreadPoolExecutor(max_workers=max(1, policy.concurrency), thread_name_prefix="sources") as pool:
-        for done, lookup in enumerate(pool.map(lambda q: engine.lookup(q, now), unique), 1):
-            results[lookup.key] = lookup
-            if progress:
-                progress(done, len(unique))
+    said: dict[str, tuple[str, str]] = {}  # DOI -> OpenAlex's ("retracted" | "not-retracted" | "error", detail)
+    # OpenAlex is asked whether the works of the entries' DOIs were retracted, 50 DOIs a request, on a
+    # thread of its own while Crossref is asked about each: another registry with its own rate limit.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sources-openalex") as side:
+        dois = sorted({q.doi.lower() for q in unique if q.doi})
+        asked = side.submit(engine.retractions, dois) if dois else None
+        with ThreadPoolExecutor(max_workers=max(1, policy.concurrency), thread_name_prefix="sources") as pool:
+            for done, lookup in enumerate(pool.map(lambda q: engine.lookup(q, now), unique), 1):
+                results[lookup.key] = lookup
+                if progress:
+                    progress(done, len(unique))
+        if asked is not None:
+            said.update(asked.result())
+    # Works that a search found in Crossref (their DOI known only now) are asked afterwards.
+    later = sorted({d for d in (lk.retraction_doi for lk in results.values()) if d and d not in said})
+    if later:
+        said.update(engine.retractions(later))
+    for lookup in results.values():
+        mark_retraction(lookup, said)
     return results, engine.requests
+
+
+def mark_retraction(lookup: Lookup, said: dict[str, tuple[str, str]]) -> None:
+    """Add OpenAlex's is_retracted to a lookup of a work found in Crossref or DataCite: a retraction notice
+    when OpenAlex says retracted; a note when OpenAlex could not be asked (the verdict is then Crossref's
+    alone, and the lookup is asked again next time)."""
+    doi = lookup.retraction_doi
+    if doi is None or lookup.work is None:
+        return
+    state, detail = said.get(doi, ("absent", ""))
+    lookup.openalex = f"error: {detail}" if state == "error" else state
+    if state == "retracted" and not any(n.source == "openalex" and n.retracts for n in lookup.work.notices):
+        lookup.work.notices.append(Notice("retraction", f"marked as retracted in OpenAlex ({detail})", None, None,
+                                          "openalex"))
+    elif state == "error":
+        note = f"OpenAlex could not be asked whether the work was retracted ({detail})"
+        lookup.detail = f"{lookup.detail}; {note}" if lookup.detail else note
 
 
 def verify_entries(entries: list[Entry], policy: SourcePolicy, get: GetJson, *, cached: dict[str, Lookup] | None = None,
@@ -379,7 +460,8 @@ def verify_entries(entries: list[Entry], policy: SourcePolicy, get: GetJson, *, 
         key = q.key()
         plan.append((pos, e, kind, key))
         hit = cached.get(key)
-        if hit is not None and hit.status != "error" and _fresh(hit.checked_at, now, policy.cache_age):
+        if hit is not None and hit.status != "error" and _fresh(hit.checked_at, now, policy.cache_age) \
+                and (hit.complete or offline):
             reused[key] = hit
             continue
         queries.setdefault(key, q)
@@ -395,6 +477,11 @@ def verify_entries(entries: list[Entry], policy: SourcePolicy, get: GetJson, *, 
             continue
         run.records[pos] = judge(e, kind, lookup)
     run.lookups = {k: v for k, v in results.items() if v.status != "error"}
+    failed = [v for v in results.values() if v.openalex.startswith("error")]
+    if failed:
+        why = failed[0].openalex.removeprefix("error: ")
+        run.notes.append(f"OpenAlex could not be asked whether {len(failed)} work(s) were retracted ({why}): "
+                         "Crossref's and DataCite's notices alone were read")
     return run
 
 

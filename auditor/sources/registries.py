@@ -8,8 +8,10 @@ the base URLs come from the user's configuration.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -90,29 +92,54 @@ class RegistryError(Exception):
 
 
 class RateLimit:
-    """At most `rate` requests a second to one registry, shared by every thread; a 429's Retry-After
-    holds every thread back."""
+    """At most `rate` requests in any second to one registry, shared by every thread; a 429's Retry-After
+    holds every thread back.
 
-    # Requests are spaced 5% wider than the rate asks: the server counts them on arrival, and network
-    # jitter would otherwise bring two into one second's window (a 429 costs a whole Retry-After).
-    HEADROOM = 1.05
+    A sliding window, as registries count: a request may go when fewer than `count` requests went in
+    the last `window` seconds (count = the rate's whole part, window = one second, or 1/rate for a rate
+    below one a second). So a run of n requests takes n / rate seconds, not n / rate plus a spacing
+    margin per request. The window is widened by `MARGIN` (an absolute 30 ms, not a share of the
+    interval): the server counts requests on arrival, and network jitter must not bring the request
+    that opens a window and the one that closes the next into one second (a 429 costs a whole
+    Retry-After). A slot is taken only when the request goes, so a Retry-After that comes while a
+    thread waits also holds that thread, and a 429 widens the window by another margin.
+    """
+
+    MARGIN = 0.03
 
     def __init__(self, rate: float) -> None:
-        self.interval = self.HEADROOM / rate if rate > 0 else 0.0
-        self.next = 0.0
+        self.count = max(1, int(rate)) if rate > 0 else 0  # 0: no limit
+        self.base = (max(1.0, 1.0 / rate) + self.MARGIN) if rate > 0 else 0.0
+        self.window = self.base
+        self.sent: deque[float] = deque()
+        self.until = 0.0  # held back until then (Retry-After)
         self.lock = threading.Lock()
 
     def wait(self) -> None:
-        with self.lock:
-            now = time.monotonic()
-            slot = max(now, self.next)
-            self.next = slot + self.interval
-        if slot > now:
+        while True:
+            with self.lock:
+                now = time.monotonic()
+                slot = self.until
+                if self.count and len(self.sent) >= self.count:
+                    slot = max(slot, self.sent[0] + self.window)
+                if slot <= now:
+                    if self.count:
+                        self.sent.append(now)
+                        if len(self.sent) > self.count:
+                            self.sent.popleft()
+                    return
             time.sleep(slot - now)
 
     def hold(self, seconds: float) -> None:
         with self.lock:
-            self.next = max(self.next, time.monotonic() + seconds)
+            self.until = max(self.until, time.monotonic() + seconds)
+
+    def refused(self) -> None:
+        """The registry answered 429: by its clock we went too fast, so widen the window by another margin
+        (at most four more: 150 ms of margin in all)."""
+        with self.lock:
+            if self.count:
+                self.window = min(self.window + self.MARGIN, self.base + 4 * self.MARGIN)
 
 
 def retry_after(headers: dict[str, str]) -> float | None:
@@ -126,6 +153,7 @@ class Client:
     """One registry: base URL, politeness (rate, mailto, User-Agent), bounded retries."""
 
     name = ""
+    accept = "application/json"  # what the registry asks clients to accept
 
     def __init__(self, base: str, get: GetJson, *, rate: float, timeout: float, retries: int = 2,
                  user_agent: str = "", mailto: str | None = None, backoff: float = 0.5) -> None:
@@ -146,13 +174,15 @@ class Client:
         """(status, parsed JSON or None); 404 is an answer; failures past the retries raise RegistryError."""
         url = self.base + path
         query = self.params(dict(params or {}))
-        headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
+        headers = {"User-Agent": self.user_agent, "Accept": self.accept}
         for attempt in range(self.retries + 1):
             self.limit.wait()
             self.requests += 1
             status, head, body = self.get(url, query, headers, self.timeout)
             head = {k.lower(): v for k, v in head.items()}
             if status in (429, 502, 503, 504) or status == 0:
+                if status == 429:
+                    self.limit.refused()
                 if attempt < self.retries:
                     wait = retry_after(head) if status in (429, 503) else None
                     if wait is not None:
@@ -276,6 +306,7 @@ def _str(value: Any) -> str | None:
 
 class DataCite(Client):
     name = "datacite"
+    accept = "application/vnd.api+json"  # JSON:API, as DataCite's REST API documents
 
     def record_url(self, doi: str) -> str:
         return f"{self.base}/dois/{_doi_path(doi)}"
@@ -328,6 +359,31 @@ class OpenAlex(Client):
             return None
         return self.parse(data)
 
+    def retractions(self, dois: list[str]) -> dict[str, tuple[bool, str]]:
+        """DOI -> (is_retracted, the record's URL) for each of `dois` (one request, see `openalex_batches`)
+        that OpenAlex holds; a DOI it does not hold is absent. Failures raise RegistryError."""
+        results: Any
+        if len(dois) == 1 and not BATCHABLE_DOI.fullmatch(dois[0].lower()):
+            status, data = self.fetch(f"/works/doi:{_doi_path(dois[0])}", {"select": RETRACTION_FIELDS})
+            results = [data] if status == 200 else []
+        else:
+            status, data = self.fetch("/works", {"filter": "doi:" + "|".join(dois), "select": RETRACTION_FIELDS,
+                                                 "per-page": str(2 * OPENALEX_BATCH)})
+            results = data.get("results") if isinstance(data, dict) else None
+            if status != 200 or not isinstance(results, list):
+                raise RegistryError(f"{self.name}: an answer of an unknown shape")
+        out: dict[str, tuple[bool, str]] = {}
+        for r in results:
+            if not isinstance(r, dict) or not r.get("doi"):
+                continue
+            doi = _bare_doi(r["doi"])
+            ident = str(r.get("id") or "")
+            url = ident if ident.startswith("http") else f"{self.base}/works/doi:{_doi_path(doi)}"
+            retracted = r.get("is_retracted") is True
+            if doi not in out or retracted:  # a duplicate record that says retracted wins
+                out[doi] = (retracted, url)
+        return out
+
     def search(self, query: str, rows: int = 5) -> list[Work]:
         status, data = self.fetch("/works", {"search": query, "per-page": str(rows)})
         if status == 404 or not isinstance(data, dict):
@@ -362,6 +418,27 @@ class OpenAlex(Client):
         if r.get("is_retracted") is True:
             work.retracted = True
         return work
+
+
+# OpenAlex's OR filter takes up to 50 values; a DOI with a character the filter syntax uses (`|`, `,`,
+# `:`, `+`) or an unusual one is asked on its own (`/works/doi:{doi}`).
+OPENALEX_BATCH = 50
+BATCHABLE_DOI = re.compile(r"10\.\d{4,9}/[-._;()/<>\[\]a-z0-9]+")
+RETRACTION_FIELDS = "id,doi,is_retracted"
+
+
+def openalex_batches(dois: list[str]) -> list[list[str]]:
+    """The DOIs in requests to OpenAlex: up to 50 a request where the OR filter can carry them, else one each."""
+    plain = [d for d in dois if BATCHABLE_DOI.fullmatch(d.lower())]
+    alone = [[d] for d in dois if not BATCHABLE_DOI.fullmatch(d.lower())]
+    return [plain[i:i + OPENALEX_BATCH] for i in range(0, len(plain), OPENALEX_BATCH)] + alone
+
+
+def _bare_doi(value: Any) -> str:
+    doi = str(value or "").strip().lower()
+    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"):
+        doi = doi.removeprefix(prefix)
+    return doi
 
 
 class DoiAgency(Client):

@@ -109,13 +109,13 @@ def recheck_sources(db: sqlite_utils.Database, settings: Settings, *, older_than
     for key, new in fresh.items():
         old = due[key]
         before, after = old.verdict, new.verdict
-        if new.status == "error":
-            continue
+        if new.status == "error" or not new.complete:
+            continue  # not every registry answered: no change is reported, nothing is stored
         if before != after:
             changes.append((key, before, after, new))
     with immediate(db):
-        save_lookups(db, {k: v for k, v in fresh.items() if v.status != "error"})
-    errors = sum(1 for v in fresh.values() if v.status == "error")
+        save_lookups(db, {k: v for k, v in fresh.items() if v.status != "error" and v.complete})
+    errors = sum(1 for v in fresh.values() if v.status == "error" or not v.complete)
     alarming = [c for c in changes if c[2] in ALARMING]
     if fmt == "json":
         click.echo(json.dumps({"checked": len(due), "errors": errors, "requests": requests,
