@@ -1,6 +1,11 @@
-"""Benchmark the offline audit: the dev corpus, and one large synthetic document.
+"""Benchmark the offline audit: the dev corpus, and one large synthetic document; or a whole archive.
 
 Usage: python bench/audit_bench.py [SHARED_DIR]   (default ../shared)
+       python bench/audit_bench.py --archive DIR [--jobs N] [--runs 2] [--html]
+         audits DIR (made by bench/corpus.py) with the `auditor` command into a fresh database, RUNS
+         times over the same files (the second run finds them unchanged), and reports for each run the
+         wall time, documents per second, the peak memory of the whole process tree (the writer and
+         its workers, sampled from /proc every 50 ms) and the database size.
 """
 
 from __future__ import annotations
@@ -16,7 +21,80 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def tree_rss(pid: int) -> int:
+    """Resident memory (bytes) of a process and its descendants, from /proc."""
+    import os
+
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo.extend(children.get(p, []))
+    return total
+
+
+def archive(folder: Path, jobs: int | None, runs: int, html: bool) -> dict[str, object]:
+    import subprocess
+    import tempfile
+    import threading
+
+    count = sum(1 for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    out: dict[str, object] = {"documents": count, "megabytes": round(size / 1e6, 1), "runs": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "archive.db"
+        for _ in range(runs):
+            cmd = [str(ROOT / ".venv" / "bin" / "auditor"), "audit", str(folder), "--db", str(db), "-q",
+                   "--fail-on", "never"] + (["--jobs", str(jobs)] if jobs else [])
+            cmd += ["--html", str(Path(tmp) / "report")] if html else ["--no-html"]
+            start = time.perf_counter()
+            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            peak = 0
+            done = threading.Event()
+
+            def sample() -> None:
+                nonlocal peak
+                while not done.is_set():
+                    peak = max(peak, tree_rss(proc.pid))
+                    done.wait(0.05)
+
+            sampler = threading.Thread(target=sample)
+            sampler.start()
+            _, err = proc.communicate()
+            wall = time.perf_counter() - start
+            done.set()
+            sampler.join()
+            if proc.returncode not in (0, 1):
+                raise SystemExit(f"audit failed ({proc.returncode}): {err.decode()[-2000:]}")
+            out["runs"].append({"seconds": round(wall, 2), "documents_per_second": round(count / wall, 1),  # type: ignore[attr-defined]
+                                "peak_mb": round(peak / 1e6), "db_mb": round(db.stat().st_size / 1e6, 1)})
+    return out
+
+
 def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--archive":
+        import argparse
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--archive", type=Path, required=True)
+        parser.add_argument("--jobs", type=int)
+        parser.add_argument("--runs", type=int, default=2)
+        parser.add_argument("--html", action="store_true")
+        args = parser.parse_args()
+        print(json.dumps(archive(args.archive, args.jobs, args.runs, args.html), indent=2))
+        return 0
     from auditor.checks import AuditContext, run_checks
     from auditor.config import Settings
     from auditor.documents import document_from_bytes, load_document
