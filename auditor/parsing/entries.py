@@ -39,7 +39,8 @@ YEAR_PAREN = re.compile(rf"\(\s*(?P<y>{YEAR_TOKEN})\s*(?:,[^)]*)?\)", re.I)
 YEAR_SENTENCE = re.compile(rf"(?:^|(?<=[.,;:]\s)|(?<=[.,;:]))\s*(?P<y>{YEAR_TOKEN})(?!\.\d)(?=\s*[.,;:)]|\s*$)", re.I)
 YEAR_BARE = re.compile(rf"(?<![\w/.\-])(?P<y>{YEAR_RE}[a-z]?)(?![\w/]|\.\d)")
 INITIAL = re.compile(r"^(?:[A-Z]\.?-?){1,3}$")
-URL_SPAN = re.compile(r"<[^>]*>|\b(?:https?|ftp)://\S+|\bwww\.\S+|\bdoi:\s*\S+|\b10\.\d{4,9}/\S+", re.I)
+# (The lookahead names the first characters of every branch: most positions fail on it at once.)
+URL_SPAN = re.compile(r"(?=[<hfwd1])(?:<[^>]*>|\b(?:https?|ftp)://\S+|\bwww\.\S+|\bdoi:\s*\S+|\b10\.\d{4,9}/\S+)", re.I)
 NOTE_KINDS = [
     (EntryKind.IBID, re.compile(r"^(?:ibid(?:em)?\b\.?|ib\.)", re.I)),
     (EntryKind.OP_CIT, re.compile(r"^op\.?\s*cit\.?", re.I)),
