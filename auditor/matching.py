@@ -21,7 +21,7 @@ INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,3}$")
 
 def _strip_initials(name: str) -> str:
     """Drop trailing initials ("Siegert A" → "Siegert"); a leading acronym ("VOA Indonesia") stays."""
-    words = [w for w in re.split(r"\s+", name.replace(",", " ")) if w]
+    words = name.replace(",", " ").split()  # (str.split and \s agree on what whitespace is)
     while len(words) > 1 and INITIALS.fullmatch(words[-1]):
         words.pop()
     return " ".join(words)
@@ -37,6 +37,10 @@ class EntryKeys:
     second: set[str] = field(default_factory=set)  # second author's family name candidates
 
 
+BRACKETED = re.compile(r"[\[(]([^\])]{2,20})[\])]")
+BRACKETED_SPAN = re.compile(r"\s*[\[(][^\])]*[\])]")
+
+
 def entry_keys(entry: Entry) -> EntryKeys:
     keys = EntryKeys()
     text = entry.author_text
@@ -45,9 +49,9 @@ def entry_keys(entry: Entry) -> EntryKeys:
     keys.full.add(compact_key(text))
     keys.full.add(compact_key(_strip_initials(text)))
     # "Badan Pusat Statistik [BPS]": cited by the name or by the abbreviation.
-    for inner in re.findall(r"[\[(]([^\])]{2,20})[\])]", text):
+    for inner in BRACKETED.findall(text):
         keys.full.add(compact_key(inner))
-    bare = re.sub(r"\s*[\[(][^\])]*[\])]", "", text)
+    bare = BRACKETED_SPAN.sub("", text)
     if bare != text:
         keys.full.add(compact_key(bare))
     authors = entry.authors or [text]

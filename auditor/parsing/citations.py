@@ -87,6 +87,9 @@ NARRATIVE_WINDOW = 400
 NAME_WORD = re.compile(r"^(?:\d+[A-Z][\w.'’\-]*|[A-Z\u00C0-\u024F][\w.'’\-]*|[a-z][a-z]*['’][A-Z][\w'’\-]*)$")
 
 
+HEADING_LINE = re.compile(r"^\s*#{1,6}\s")
+
+
 def build_paragraphs(doc: Document, excluded: set[int]) -> list[Paragraph]:
     """Prose blocks of the document outside the reference lists; a page break inside a sentence is joined."""
     paragraphs: list[Paragraph] = []
@@ -127,7 +130,7 @@ def build_paragraphs(doc: Document, excluded: set[int]) -> list[Paragraph]:
         parts.append(line)
         size += len(line)
         blank = False
-        if re.match(r"^\s*#{1,6}\s", line):
+        if HEADING_LINE.match(line):
             close()
     close()
     return paragraphs
@@ -137,7 +140,7 @@ BLOCK_START = re.compile(r"^\s*(?:#{1,6}\s|[-*+]\s|\d{1,3}[.)]\s|[a-z][.)]\s|\||
 
 
 def _heading_like(parts: list[str]) -> bool:
-    return bool(re.match(r"^\s*#{1,6}\s", parts[0]))
+    return bool(HEADING_LINE.match(parts[0]))
 
 
 def _page_break(parts: list[str], line: str) -> bool:
