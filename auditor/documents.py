@@ -291,6 +291,13 @@ def _redecode(line: str) -> str | None:
     return None
 
 
+JSX_CLOSE_START = re.compile(r"</[A-Z]")
+JSX_OPEN = re.compile(r"<[A-Z][\w.]*(\s|/?>|$)")
+JSX_TAG = re.compile(r"</?[A-Z][\w.]*>")
+JSX_CLOSE_END = re.compile(r"</[A-Z][\w.]*>\s*$")
+JSX_OPEN_ONLY = re.compile(r"<[A-Z][\w.]*>")
+
+
 def markup_lines(lines: list[str]) -> set[int]:
     """Lines of a Markdown file that are code or component markup, not prose."""
     skip: set[int] = set()
@@ -327,13 +334,13 @@ def markup_lines(lines: list[str]) -> set[int]:
             continue
         if in_jsx:
             skip.add(number)
-            if stripped.endswith("/>") or re.match(r"</[A-Z]", stripped) or stripped == ">":
+            if stripped.endswith("/>") or JSX_CLOSE_START.match(stripped) or stripped == ">":
                 in_jsx = False
             continue
-        if re.match(r"<[A-Z][\w.]*(\s|/?>|$)", stripped) or re.match(r"</?[A-Z][\w.]*>", stripped):
+        if stripped.startswith("<") and (JSX_OPEN.match(stripped) or JSX_TAG.match(stripped)):
             skip.add(number)
-            in_jsx = not (stripped.endswith("/>") or re.search(r"</[A-Z][\w.]*>\s*$", stripped))
-            if re.fullmatch(r"<[A-Z][\w.]*>", stripped):
+            in_jsx = not (stripped.endswith("/>") or JSX_CLOSE_END.search(stripped))
+            if JSX_OPEN_ONLY.fullmatch(stripped):
                 in_jsx = False
             continue
         if stripped.startswith(("import ", "export ")):

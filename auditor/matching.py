@@ -21,7 +21,7 @@ INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,3}$")
 
 def _strip_initials(name: str) -> str:
     """Drop trailing initials ("Siegert A" → "Siegert"); a leading acronym ("VOA Indonesia") stays."""
-    words = [w for w in re.split(r"\s+", name.replace(",", " ")) if w]
+    words = name.replace(",", " ").split()  # (str.split and \s agree on what whitespace is)
     while len(words) > 1 and INITIALS.fullmatch(words[-1]):
         words.pop()
     return " ".join(words)
@@ -37,6 +37,10 @@ class EntryKeys:
     second: set[str] = field(default_factory=set)  # second author's family name candidates
 
 
+BRACKETED = re.compile(r"[\[(]([^\])]{2,20})[\])]")
+BRACKETED_SPAN = re.compile(r"\s*[\[(][^\])]*[\])]")
+
+
 def entry_keys(entry: Entry) -> EntryKeys:
     keys = EntryKeys()
     text = entry.author_text
@@ -45,9 +49,9 @@ def entry_keys(entry: Entry) -> EntryKeys:
     keys.full.add(compact_key(text))
     keys.full.add(compact_key(_strip_initials(text)))
     # "Badan Pusat Statistik [BPS]": cited by the name or by the abbreviation.
-    for inner in re.findall(r"[\[(]([^\])]{2,20})[\])]", text):
+    for inner in BRACKETED.findall(text):
         keys.full.add(compact_key(inner))
-    bare = re.sub(r"\s*[\[(][^\])]*[\])]", "", text)
+    bare = BRACKETED_SPAN.sub("", text)
     if bare != text:
         keys.full.add(compact_key(bare))
     authors = entry.authors or [text]
@@ -134,10 +138,32 @@ def name_tier(cit_names: list[set[str]], keys: EntryKeys, et_al: bool = False) -
     return tier
 
 
+class KeyIndex:
+    """The keyed entries with, for each name key, the entries that key can name as first or second
+    author: a citation compares itself with those entries only (name_tier is None for every other),
+    so matching costs the same per citation however long the list is."""
+
+    def __init__(self, keyed: list[tuple[Entry, EntryKeys]]) -> None:
+        self.keyed = keyed
+        self.by_key: dict[str, list[int]] = {}
+        for position, (_, keys) in enumerate(keyed):
+            for key in keys.full | keys.family | keys.second:
+                self.by_key.setdefault(key, []).append(position)
+
+    def candidates(self, cit_names: list[set[str]]) -> list[tuple[Entry, EntryKeys]]:
+        """The entries a citation's first name may name, in list order."""
+        if not cit_names:
+            return []
+        found: set[int] = set()
+        for key in cit_names[0]:
+            found.update(self.by_key.get(key, ()))
+        return [self.keyed[i] for i in sorted(found)]
+
+
 def match_citations(parsed: ParsedDocument) -> None:
     """Set entry_index, status and suggestions on every citation of the document."""
     entries = [e for e in parsed.entries if e.kind != "fragment"]
-    keyed = [(e, entry_keys(e)) for e in entries if e.kind in ("reference", "note")]
+    keyed = KeyIndex([(e, entry_keys(e)) for e in entries if e.kind in ("reference", "note")])
     by_number = {}
     for e in parsed.entries:
         if e.number is not None and (e.group, e.number) not in by_number:
@@ -179,12 +205,12 @@ def _resolve_exactly(cit: Citation, entry: Entry | None) -> None:
         cit.status = CitationStatus.RESOLVED
 
 
-def _choose_reading(cit: Citation, readings: list, keyed: list[tuple[Entry, EntryKeys]]) -> None:
+def _choose_reading(cit: Citation, readings: list, keyed: KeyIndex) -> None:
     """Of the possible name starts before "(2005)", take the one that names an entry."""
     best = None
     for start, names, et_al, _first in readings:
         keys = citation_keys(names)
-        maybe = [name_tier(keys, k, et_al) for e, k in keyed if year_fits(cit.year, e)]
+        maybe = [name_tier(keys, k, et_al) for e, k in keyed.candidates(keys) if year_fits(cit.year, e)]
         tiers = [t for t in maybe if t is not None]
         if tiers:
             score = (min(tiers), -len(names))
@@ -204,12 +230,12 @@ def _choose_reading(cit: Citation, readings: list, keyed: list[tuple[Entry, Entr
         cit.column = cit.column + shift
 
 
-def _match_author_year(cit: Citation, keyed: list[tuple[Entry, EntryKeys]]) -> bool:
+def _match_author_year(cit: Citation, keyed: KeyIndex) -> bool:
     """Resolve one author-year citation; False when an author-only candidate names no entry."""
     keys = citation_keys(cit.names, loose=cit.kind == "author-only")
     by_tier: dict[int, list[Entry]] = {}
     by_name: dict[int, list[Entry]] = {}
-    for entry, ek in keyed:
+    for entry, ek in keyed.candidates(keys):
         tier = name_tier(keys, ek, cit.et_al)
         if tier is None:
             continue
@@ -256,7 +282,7 @@ def _match_author_year(cit: Citation, keyed: list[tuple[Entry, EntryKeys]]) -> b
             cit.suggestion_index = named[0].index
         return True
     cit.status = CitationStatus.UNRESOLVED
-    cit.suggestion_index = suggest_entry(cit, keyed)
+    cit.suggestion_index = suggest_entry(cit, keyed.keyed)
     return True
 
 
@@ -298,13 +324,20 @@ def link_notes_to_bibliography(entries: list[Entry]) -> None:
     if not notes or not bibliography:
         return
     keyed = [(b, entry_keys(b)) for b in bibliography]
+    # Each note is compared only with the entries that share a name with it, found by name.
+    by_name: dict[str, list[int]] = {}
+    for position, (_, bk) in enumerate(keyed):
+        for key in bk.full | bk.family | bk.others:
+            by_name.setdefault(key, []).append(position)
     for note in notes:
         nk = entry_keys(note)
         names = nk.full | nk.family | nk.others
         best, best_score = None, 0.0
-        for b, bk in keyed:
-            if not names & (bk.full | bk.family | bk.others):
-                continue
+        sharing: set[int] = set()
+        for key in names:
+            sharing.update(by_name.get(key, ()))
+        for position in sorted(sharing):
+            b, bk = keyed[position]
             score = 0.0
             if note.title and b.title:
                 score = fuzz.token_set_ratio(fold(note.title), fold(b.title))

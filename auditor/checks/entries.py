@@ -80,8 +80,10 @@ def _find_duplicates(entries: list[Entry]) -> dict[int, tuple[Entry, str]]:
     found: dict[int, tuple[Entry, str]] = {}
     first_doi: dict[str, int] = {}
     first_url: dict[str, int] = {}
-    # year → (title keys, positions) of earlier entries with a title key of 12 characters or more
-    titles: dict[str | None, tuple[list[str], list[int]]] = {}
+    # (year, the numbers in the title) → (title keys, positions) of earlier entries with a title key of
+    # 12 characters or more: a title is compared only with titles holding the same numbers, as the test
+    # below requires ("Report 2019" and "Report 2020" are never compared), so the work stays linear.
+    titles: dict[tuple[str | None, tuple[str, ...]], tuple[list[str], list[int]]] = {}
     for i, b in enumerate(entries):
         sure: list[int] = []
         if b.doi and b.doi in first_doi:
@@ -91,14 +93,14 @@ def _find_duplicates(entries: list[Entry]) -> dict[int, tuple[Entry, str]]:
         limit = min(sure) if sure else i
         candidates = set(sure)
         tb = name_key(b.title) if b.title else ""
+        numbers = tuple(NUMBERS.findall(tb))
         if tb:
-            years = list(titles) if b.year in NO_YEAR else [b.year, *NO_YEAR]
+            years = [y for y, n in titles if n == numbers] if b.year in NO_YEAR else [b.year, *NO_YEAR]
             close: list[int] = []
             for year in dict.fromkeys(years):
-                keys, positions = titles.get(year, ([], []))
+                keys, positions = titles.get((year, numbers), ([], []))
                 for _, _, k in process.extract(tb, keys, scorer=fuzz.ratio, score_cutoff=92, limit=None):
-                    if positions[k] < limit and abs(len(keys[k]) - len(tb)) <= 0.2 * len(keys[k]) \
-                            and NUMBERS.findall(keys[k]) == NUMBERS.findall(tb):
+                    if positions[k] < limit and abs(len(keys[k]) - len(tb)) <= 0.2 * len(keys[k]):
                         close.append(positions[k])
             candidates.update(sorted(close)[:MAX_TITLE_CANDIDATES])
         for j in sorted(candidates):
@@ -111,7 +113,7 @@ def _find_duplicates(entries: list[Entry]) -> dict[int, tuple[Entry, str]]:
         for u in urls:
             first_url.setdefault(u, i)
         if len(tb) >= 12:
-            keys, positions = titles.setdefault(b.year, ([], []))
+            keys, positions = titles.setdefault((b.year, numbers), ([], []))
             keys.append(tb)
             positions.append(i)
     return found

@@ -70,10 +70,16 @@ class AuditContext:
     def entry(self, index: int | None) -> Entry | None:
         if index is None:
             return None
-        for e in self.whole.entries:
-            if e.index == index:
-                return e
-        return None
+        # Found through a table built once per list (the first entry of each index, as a scan would
+        # find it), so that rules asking for every citation's entry cost the same per citation.
+        entries = self.whole.entries
+        cached = self.cache.get("entry_by_index")
+        if cached is None or cached[0] is not entries or cached[1] != len(entries):
+            table: dict[int, Entry] = {}
+            for e in entries:
+                table.setdefault(e.index, e)
+            cached = self.cache["entry_by_index"] = (entries, len(entries), table)
+        return cached[2].get(index)
 
 
 Detector = Callable[[AuditContext], Iterator[Hit]]

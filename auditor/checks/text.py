@@ -59,7 +59,8 @@ def anachronistic_citation(ctx: AuditContext) -> Iterator[Hit]:
             if year is None:
                 continue
             # Only a date to the day is evidence of a dated event; "in February 2024" is too often context.
-            later = [d for d in find_dates(passage) if d.date.day and d.date.year > year]
+            # (Month-and-year forms are read last, so leaving them out changes no dated match.)
+            later = [d for d in find_dates(passage, month_year=False) if d.date.day and d.date.year > year]
             if later:
                 d = later[-1]
                 yield Hit(c.line, {"citation": " ".join(c.raw.split()), "date": d.text, "year": year,

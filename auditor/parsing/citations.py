@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 
 from auditor.model import Citation, CitationKind, Document, Paragraph
-from auditor.parsing.dates import MONTHS
+from auditor.parsing.dates import HAS_YEAR, MONTHS
 from auditor.parsing.entries import ORGANISATION
 from auditor.parsing.text import PARTICLES, Spans, fold, mask_code, mask_emphasis, mask_links
 
@@ -67,12 +67,12 @@ KEY_SHAPED = re.compile(r"[A-Z][A-Za-z\-]*\d{2,4}[a-z]?")
 # "Graves2014" as the text of a link (tables in blog posts): a name glued to a year.
 # "Menurut Rogers, 2013, …", "as in Luong, et al., 2015": an author and a year with no brackets at all.
 BARE_CITATION = re.compile(
-    r"(?<![\w(\[])(?P<names>[A-Z\u00C0-\u024F][\w'’\-]+(?:(?:,?\s+(?:and|dan|&)\s+|,\s+)[A-Z\u00C0-\u024F][\w'’\-]+)?"
+    r"(?=[A-Z\u00C0-\u024F])(?<![\w(\[])(?P<names>[A-Z\u00C0-\u024F][\w'’\-]+(?:(?:,?\s+(?:and|dan|&)\s+|,\s+)[A-Z\u00C0-\u024F][\w'’\-]+)?"
     r"(?:,?\s+(?:et\s+al\.?|dkk\.?))?),\s+(?P<year>(?:1[5-9]|20)\d\d[a-z]?)\b(?!\s*[-–/]\s*\d)")
 # Pandoc citations: "[@key]", "[see @a, p. 3; @b]"; the keys name entries of a .bib file.
 PANDOC_GROUP = re.compile(r"\[(?P<body>[^\[\]\n]*?(?<![\w.])@[\w][\w:.#$%&+?<>~/\-]*[^\[\]\n]*)\]")
 PANDOC_KEY = re.compile(r"(?<![\w.])-?@(?P<key>[\w][\w:.#$%&+?<>~/\-]*[\w])")
-GLUED_KEY = re.compile(r"(?<![\w])(?P<name>[A-Z][a-z][\w\-]*?)(?P<year>(?:1[5-9]|20)\d\d[a-z]?)(?![\w])")
+GLUED_KEY = re.compile(r"(?=[A-Z])(?<![\w])(?P<name>[A-Z][a-z][\w\-]*?)(?P<year>(?:1[5-9]|20)\d\d[a-z]?)(?![\w])")
 FOOTNOTE_REF = re.compile(r"\[\^(?P<body>\d{1,4})\](?!:)")
 SUP = re.compile(r"<sup>\s*(?P<body>\d{1,4}(?:\s*[-–—,]\s*\d{1,4})*)\s*</sup>", re.I)
 # Lettered note markers: "<sup>a</sup>", "<sup>a,c</sup>".
@@ -85,6 +85,9 @@ MAX_GROUP_ITEMS = 500
 MAX_PARAGRAPH_ITEMS = 10_000
 NARRATIVE_WINDOW = 400
 NAME_WORD = re.compile(r"^(?:\d+[A-Z][\w.'’\-]*|[A-Z\u00C0-\u024F][\w.'’\-]*|[a-z][a-z]*['’][A-Z][\w'’\-]*)$")
+
+
+HEADING_LINE = re.compile(r"^\s*#{1,6}\s")
 
 
 def build_paragraphs(doc: Document, excluded: set[int]) -> list[Paragraph]:
@@ -127,7 +130,7 @@ def build_paragraphs(doc: Document, excluded: set[int]) -> list[Paragraph]:
         parts.append(line)
         size += len(line)
         blank = False
-        if re.match(r"^\s*#{1,6}\s", line):
+        if HEADING_LINE.match(line):
             close()
     close()
     return paragraphs
@@ -137,7 +140,7 @@ BLOCK_START = re.compile(r"^\s*(?:#{1,6}\s|[-*+]\s|\d{1,3}[.)]\s|[a-z][.)]\s|\||
 
 
 def _heading_like(parts: list[str]) -> bool:
-    return bool(re.match(r"^\s*#{1,6}\s", parts[0]))
+    return bool(HEADING_LINE.match(parts[0]))
 
 
 def _page_break(parts: list[str], line: str) -> bool:
@@ -182,7 +185,7 @@ def find_citations(paragraphs: list[Paragraph], numbered: bool, notes: bool,
             starts = {c.group_start for c in found_labels}
             items = [c for c in items if not (c.kind == "author-only" and c.group_start in starts)]
             items.extend(found_labels)
-        if glued_keys:
+        if glued_keys and HAS_YEAR.search(para.text):  # both forms hold a year
             items.extend(_glued_keys(para, items))
             items.extend(_bare(para, items))
         items.sort(key=lambda c: c.offset)
@@ -258,11 +261,14 @@ def _items(inner: str) -> list[str]:
 ITEM_SEPARATOR = re.compile(r"(?:(?<=\b\d{4})|(?<=\b\d{4}[a-z])),(?=\s+(?:(?:dan|and|&)\s+)?(?:[A-Z\u00C0-\u024F]|van |de |d'|al-))")
 
 
+NOT_NAME_CHARS = re.compile(r"[=%$<>#@|/\\]|\d+\s*[-–]\s*\d+|https?:")
+
+
 def _valid_names(names: str) -> bool:
     words = names.replace("\n", " ").split()
     if not words or len(words) > 12 or len(names) > 120:
         return False
-    if re.search(r"[=%$<>#@|/\\]|\d+\s*[-–]\s*\d+|https?:", names):
+    if NOT_NAME_CHARS.search(names):
         return False
     first = words[0].strip(",.")
     if fold(first).rstrip(".") in NOT_NAMES or fold(first) in NOT_NAMES:
@@ -297,14 +303,19 @@ def _lowercase_name(names: str, separator: str) -> bool:
             and word not in ("press", "forthcoming", "circa", "since", "until", "sejak", "tahun", "hingga"))
 
 
+ET_AL_END = re.compile(r"\b(?:et\s*al\.?|dkk\.?|cs\.?)\s*,?$", re.I)
+ET_AL_TAIL = re.compile(r",?\s*\b(?:et\s*al\.?|dkk\.?|cs\.?)\s*,?$", re.I)
+NAME_SEPARATOR = re.compile(r"\s*(?:,\s*)?(?:\s&\s|&|\band\b|\bdan\b|\bund\b)\s*|,\s*")
+
+
 def _split_names(names: str) -> tuple[list[str], bool]:
     """["Devlen", "Ozdamar"] and whether "et al."/"dkk." follows."""
     s = " ".join(names.split())
-    et_al = bool(re.search(r"\b(?:et\s*al\.?|dkk\.?|cs\.?)\s*,?$", s, re.I))
-    s = re.sub(r",?\s*\b(?:et\s*al\.?|dkk\.?|cs\.?)\s*,?$", "", s, flags=re.I).strip(" ,")
+    et_al = bool(ET_AL_END.search(s))
+    s = ET_AL_TAIL.sub("", s).strip(" ,")
     if ORGANISATION.search(s) and "," not in s:
         return [s], et_al  # "Kementerian Koperasi dan UKM" is one author
-    parts = re.split(r"\s*(?:,\s*)?(?:\s&\s|&|\band\b|\bdan\b|\bund\b)\s*|,\s*", s)
+    parts = NAME_SEPARATOR.split(s)
     return [p.strip(" ,.") if not p.strip().endswith(".") or len(p.strip()) > 4 else p.strip(" ,") for p in parts if p.strip(" ,.")], et_al
 
 
@@ -332,9 +343,15 @@ def normalize_year_token(token: str) -> str:
     return "n.d."
 
 
+LOWERCASE_LEAD = re.compile(r"^(?:[a-z][\w.,'’]*\s+){1,6}(?=[A-Z\u00C0-\u024F])")
+NAMES_BEFORE_YEAR = re.compile(rf"^(?P<names>.+?)\s*,?\s+(?={YEAR_ITEM})", re.I | re.S)
+NAMES_AND_PAGE = re.compile(r"(?P<names>.+?)\s*,?\s+(?P<page>\d{1,4}(?:\s*[-–]\s*\d{1,4})?)", re.S)
+A_YEAR = re.compile(r"1[5-9]\d\d|20\d\d")
+
+
 def _lowercase_lead(body: str) -> re.Match[str] | None:
     """Leading words such as "for a recent review see" before the cited name, but not "van" of "van Heel"."""
-    m = re.match(r"^(?:[a-z][\w.,'’]*\s+){1,6}(?=[A-Z\u00C0-\u024F])", body)
+    m = LOWERCASE_LEAD.match(body)
     if not m:
         return None
     words = m.group(0).split()
@@ -356,15 +373,15 @@ def _author_year_part(para: Paragraph, part: str, offset: int, gstart: int, gend
         lead += prefix.end()
         body = body[prefix.end():]
     # re.S: the names may be wrapped over a line break, "(Defence Intelligence\nAgency 2017)".
-    m = re.match(rf"^(?P<names>.+?)\s*,?\s+(?={YEAR_ITEM})", body, re.I | re.S)
+    m = NAMES_BEFORE_YEAR.match(body)
     ym = None
     if m:
         ym = YEARS.fullmatch(body[m.end():])
     if not m or not ym:
         # MLA "(Smith 23)", "(Smith and Jones 45–47)": author and page, no year; kept only if it names
         # an entry's author, like the author-only form below.
-        mla = re.fullmatch(r"(?P<names>.+?)\s*,?\s+(?P<page>\d{1,4}(?:\s*[-–]\s*\d{1,4})?)", body, re.S)
-        if mla and not re.fullmatch(r"1[5-9]\d\d|20\d\d", mla.group("page").split("-")[0].split("–")[0].strip()) \
+        mla = NAMES_AND_PAGE.fullmatch(body)
+        if mla and not A_YEAR.fullmatch(mla.group("page").split("-")[0].split("–")[0].strip()) \
                 and _valid_names(mla.group("names")) and len(mla.group("names").split()) <= 5:
             names, et_al = _split_names(mla.group("names"))
             line, col = para.where(offset + lead)

@@ -8,6 +8,7 @@ marked as a fragment so that the checks can report it.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -39,7 +40,8 @@ YEAR_PAREN = re.compile(rf"\(\s*(?P<y>{YEAR_TOKEN})\s*(?:,[^)]*)?\)", re.I)
 YEAR_SENTENCE = re.compile(rf"(?:^|(?<=[.,;:]\s)|(?<=[.,;:]))\s*(?P<y>{YEAR_TOKEN})(?!\.\d)(?=\s*[.,;:)]|\s*$)", re.I)
 YEAR_BARE = re.compile(rf"(?<![\w/.\-])(?P<y>{YEAR_RE}[a-z]?)(?![\w/]|\.\d)")
 INITIAL = re.compile(r"^(?:[A-Z]\.?-?){1,3}$")
-URL_SPAN = re.compile(r"<[^>]*>|\b(?:https?|ftp)://\S+|\bwww\.\S+|\bdoi:\s*\S+|\b10\.\d{4,9}/\S+", re.I)
+# (The lookahead names the first characters of every branch: most positions fail on it at once.)
+URL_SPAN = re.compile(r"(?=[<hfwd1])(?:<[^>]*>|\b(?:https?|ftp)://\S+|\bwww\.\S+|\bdoi:\s*\S+|\b10\.\d{4,9}/\S+)", re.I)
 NOTE_KINDS = [
     (EntryKind.IBID, re.compile(r"^(?:ibid(?:em)?\b\.?|ib\.)", re.I)),
     (EntryKind.OP_CIT, re.compile(r"^op\.?\s*cit\.?", re.I)),
@@ -155,10 +157,16 @@ def _marked_style(lines: list[tuple[int, str]], marks: list[Marker]) -> bool:
     return marked >= 2 and marked * 5 >= starts * 3
 
 
+WIKI_BRACKETS = re.compile(r"^\[\[(.*)\]\]$")
+URL_ONLY = re.compile(r"(?:online\s*:?\s*)?<?(?:https?://|www\.)\S+>?", re.I)
+FAMILY_COMMA_GIVEN = re.compile(r"^[^\W\d_][\w'’\-]+,\s+(?:[A-Z]\.|[A-Z][a-z]+)")
+YEAR_OR_NO_DATE = re.compile(rf"\b{YEAR_RE}[a-z]?\b|\b(?:{NO_DATE})", re.I)
+
+
 def is_url_only(text: str) -> bool:
     s = strip_markdown(text).strip().rstrip(".,;")
-    s = re.sub(r"^\[\[(.*)\]\]$", r"\1", s)  # "[[https://…]]" as wikis write a bare link
-    return bool(re.fullmatch(r"(?:online\s*:?\s*)?<?(?:https?://|www\.)\S+>?", s, re.I))
+    s = WIKI_BRACKETS.sub(r"\1", s)  # "[[https://…]]" as wikis write a bare link
+    return bool(URL_ONLY.fullmatch(s))
 
 
 def looks_like_entry_start(text: str) -> bool:
@@ -167,9 +175,9 @@ def looks_like_entry_start(text: str) -> bool:
     if not s or not (s[0].isupper() or s[0] in "“\"'‘*_"):
         return False
     head = URL_SPAN.sub(" ", s[:160])
-    if re.match(r"^[^\W\d_][\w'’\-]+,\s+(?:[A-Z]\.|[A-Z][a-z]+)", s):
+    if FAMILY_COMMA_GIVEN.match(s):
         return True
-    return bool(re.search(rf"\b{YEAR_RE}[a-z]?\b|\b(?:{NO_DATE})", head, re.I))
+    return bool(YEAR_OR_NO_DATE.search(head))
 
 
 def ends_complete(text: str) -> bool:
@@ -391,9 +399,12 @@ def parse_entry(raw: str) -> Entry:
     return entry
 
 
+SENTENCE_END = re.compile(r"[.?!]\s+(?=[A-Z\u00C0-\u024F“\"'‘(\d])|\s(?=[“\"])")
+
+
 def _boundary(text: str, start: int = 0) -> int | None:
     """Offset of the first sentence boundary (". " before a capital or a quote) not after an initial."""
-    for m in re.finditer(r"[.?!]\s+(?=[A-Z\u00C0-\u024F“\"'‘(\d])|\s(?=[“\"])", text[start:]):
+    for m in SENTENCE_END.finditer(text[start:]):
         pos = start + m.start()
         word = _word_before(text, pos + 1)
         if m.group(0).strip() and INITIAL.fullmatch(word) and len(word.rstrip(".")) == 1:
@@ -410,6 +421,10 @@ IDENTIFIER_BEFORE = re.compile(r"(?:\b(?:RFC|ISO|IEC|STD|BCP|FYI|ANSI|IEEE|SNI|I
                                r"[Pp]ages?)|\b(?:no|nr|vol|pp?|hlm|hal))\.?\s*$")
 
 
+OPEN_ANGLE_URL = re.compile(r"<(?:https?|ftp)://[^>\s]*$")
+URL_CUT_AT_HYPHEN = re.compile(r"(?:https?|ftp)://\S*[-/_.]$")
+
+
 def _join_lines(raw: str) -> str:
     """The entry's lines as one, a URL wrapped inside <…> rejoined without a space (RFC 3986, appendix C)."""
     out = ""
@@ -417,9 +432,9 @@ def _join_lines(raw: str) -> str:
         part = part.strip()
         if not part:
             continue
-        if out and re.search(r"<(?:https?|ftp)://[^>\s]*$", out) and not part.startswith("<"):
+        if out and OPEN_ANGLE_URL.search(out) and not part.startswith("<"):
             out += part
-        elif out and re.search(r"(?:https?|ftp)://\S*[-/_.]$", out) and re.match(r"[\w%~]", part):
+        elif out and URL_CUT_AT_HYPHEN.search(out) and re.match(r"[\w%~]", part):
             out += part  # a Word export wrapped "https://rcf-" / "indonesia.org/…" at the hyphen
         else:
             out = f"{out} {part}" if out else part
@@ -456,11 +471,19 @@ def _find_year(text: str) -> re.Match[str] | None:
 QUOTED_TITLE = re.compile(r"“[^”]{4,300}”|\"[^\"]{4,300}\"")
 
 
+YEAR_WITH_LETTER = re.compile(rf"{YEAR_RE}[a-z]?")
+
+
 def normalize_year(token: str) -> str:
     t = token.strip().lower()
-    if re.fullmatch(rf"{YEAR_RE}[a-z]?", t):
+    if YEAR_WITH_LETTER.fullmatch(t):
         return t
     return "n.d."
+
+
+QUOTE_MARK = re.compile(r"[“\"]")
+QUOTED_TEXT = re.compile(r"[“\"](.+?)[”\"]")
+YEAR_AT_END = re.compile(rf"\(?\b{YEAR_TOKEN}\b\)?[.,]?\s*$", re.I)
 
 
 def _parse_fields(entry: Entry, plain: str) -> None:
@@ -469,7 +492,7 @@ def _parse_fields(entry: Entry, plain: str) -> None:
     if m:
         entry.year = normalize_year(m.group("y"))
     cut = _boundary(before)
-    quote = re.search(r"[“\"]", before)
+    quote = QUOTE_MARK.search(before)
     if quote and (cut is None or quote.start() < cut):
         cut = quote.start()
     authors = before[:cut] if cut is not None else before
@@ -479,7 +502,7 @@ def _parse_fields(entry: Entry, plain: str) -> None:
     entry.authors = split_authors(entry.author_text)
     rest_start = m.end() if m and (cut is None or cut >= len(before.rstrip(" (.,"))) else len(authors)
     rest = plain[rest_start:].lstrip(" ).,:;")
-    quoted = re.search(r"[“\"](.+?)[”\"]", plain[len(authors):])
+    quoted = QUOTED_TEXT.search(plain[len(authors):])
     if quoted and len(quoted.group(1).strip(' ".,')) > 3:
         entry.title = quoted.group(1).strip(' ".,')
         after = plain[len(authors) + quoted.end():]
@@ -491,7 +514,7 @@ def _parse_fields(entry: Entry, plain: str) -> None:
     if after:
         end = _boundary(after)
         container = (after[:end] if end is not None else after).strip(" .,")
-        container = re.sub(rf"\(?\b{YEAR_TOKEN}\b\)?[.,]?\s*$", "", container, flags=re.I).strip(" .,")
+        container = YEAR_AT_END.sub("", container).strip(" .,")
         entry.container = container or None
 
 
@@ -525,21 +548,28 @@ ORGANISATION = re.compile(
     r"corporation|committee|government|bank)\b", re.I)
 
 
+AUTHOR_JOINER = re.compile(r"\s*(?:,?\s*&|,?\s+and|,?\s+dan|;)\s+")
+ET_AL_AT_END = re.compile(r"\s*,?\s*(?:et al\.?|dkk\.?)\s*$")
+ONE_WORD = re.compile(r"[^\W\d_][\w'’\-]*")
+GIVEN_NAMES = re.compile(r"(?:[A-Z][a-z]+\s+)*(?:[A-Z]\.?\s?){1,3}")
+INITIALS = re.compile(r"(?:[A-Z]\.\s?)+[A-Z]?\.?")
+
+
 def split_authors(text: str) -> list[str]:
     """Split an author string into names; organisations stay whole ("Kementerian Koperasi dan UKM")."""
     if not text:
         return []
-    if ORGANISATION.search(text) and not re.search(r"[;,]", text):
+    if ORGANISATION.search(text) and ";" not in text and "," not in text:
         return [text.strip()]
-    s = re.sub(r"\s*(?:,?\s*&|,?\s+and|,?\s+dan|;)\s+", ", ", text)
-    s = re.sub(r"\s*,?\s*(?:et al\.?|dkk\.?)\s*$", "", s)
+    s = AUTHOR_JOINER.sub(", ", text)
+    s = ET_AL_AT_END.sub("", s)
     parts = [p.strip(" .") for p in s.split(",") if p.strip(" .")]
-    if len(parts) == 2 and all(re.fullmatch(r"[^\W\d_][\w'’\-]*", p) for p in parts):
+    if len(parts) == 2 and all(ONE_WORD.fullmatch(p) for p in parts):
         return [f"{parts[0]}, {parts[1]}"]  # "Foyle, Douglas": one person, family name first
     names: list[str] = []
     for part in parts:
-        given = re.fullmatch(r"(?:[A-Z][a-z]+\s+)*(?:[A-Z]\.?\s?){1,3}", part) and len(names) == 1 and " " not in names[0]
-        if names and (INITIAL.fullmatch(part.replace(" ", "")) or re.fullmatch(r"(?:[A-Z]\.\s?)+[A-Z]?\.?", part)
+        given = GIVEN_NAMES.fullmatch(part) and len(names) == 1 and " " not in names[0]
+        if names and (INITIAL.fullmatch(part.replace(" ", "")) or INITIALS.fullmatch(part)
                       or given):
             names[-1] = f"{names[-1]}, {part}"
         else:
@@ -633,20 +663,37 @@ BOOK_CUE = re.compile(r"\b(?:press|penerbit|publisher|publishing|publications|ve
 STANDARD_CUE = re.compile(r"\bRFC\s?\d{3,4}\b|\bISO(?:/IEC)?\s?\d{3,5}|\bIEEE\s+Std\b|\bSNI\s?\d", re.I)
 
 
-def source_type(entry: Entry) -> str:
-    """What kind of work an entry cites, as far as its text tells: "article", "preprint", "book",
-    "standard" or "web" (a page known only by its URL), or "unknown"."""
-    text = " ".join(entry.raw.split())
+ARXIV = re.compile(r"arxiv", re.I)
+DOI_ORG = re.compile(r"doi\.org/", re.I)
+
+
+@functools.lru_cache(maxsize=4096)
+def _kind_by_text(raw: str) -> str | None:
+    """What an entry's text alone says it cites (the rules read each entry more than once)."""
+    text = " ".join(raw.split())
     plain = URL_SPAN.sub(" ", strip_markdown(text))
-    if re.search(r"arxiv", text, re.I):
+    if ARXIV.search(text):
         return "preprint"
     if STANDARD_CUE.search(plain):
         return "standard"
-    if entry.doi or ARTICLE_CUE.search(plain):
+    if ARTICLE_CUE.search(plain):
         return "article"
     if BOOK_CUE.search(plain) and not ONLINE_CUE.search(plain):
         return "book"
-    if any(not re.search(r"doi\.org/", u, re.I) for u in entry.urls):
+    return None
+
+
+def source_type(entry: Entry) -> str:
+    """What kind of work an entry cites, as far as its text tells: "article", "preprint", "book",
+    "standard" or "web" (a page known only by its URL), or "unknown"."""
+    kind = _kind_by_text(entry.raw)
+    if kind in ("preprint", "standard"):
+        return kind
+    if entry.doi or kind == "article":
+        return "article"
+    if kind == "book":
+        return "book"
+    if any(not DOI_ORG.search(u) for u in entry.urls):
         return "web"
     return "unknown"
 

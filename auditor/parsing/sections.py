@@ -35,22 +35,29 @@ AFTER_PREFIX = re.compile(r"^(?:appendix|appendices|lampiran|annex|index|indeks|
 NOTE_MARKER = re.compile(r"^\s*(?:\[(\d{1,3})\]|(\d{1,3})[.)](?=\s)|\[\^(\d{1,3})\]:|<sup>(\d{1,3})</sup>|(\d{1,3})\s(?=\S))")
 
 
+HASHES = re.compile(r"^(#{1,6})\s+")
+HTML_HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1>", re.I)
+PANDOC_ATTRIBUTES = re.compile(r"\s*\{[#.][^{}]*\}\s*$")
+TAG = re.compile(r"<[^<>]{1,200}>")
+PUNCTUATION = re.compile(r"[^\w\s]")
+
+
 def heading_text(line: str) -> tuple[str, int] | None:
     """The words and Markdown level of a line that could be a heading, or None when it is prose."""
     raw = line.strip()
     if not raw or len(raw) > 80:
         return None
     level = 0
-    m = re.match(r"^(#{1,6})\s+", raw)
+    m = HASHES.match(raw)
     if m:
         level = len(m.group(1))
         raw = raw[m.end():]
     else:
-        h = re.fullmatch(r"<h([1-6])\b[^>]*>(.*?)</h\1>", raw, re.I)  # HTML written inside Markdown
+        h = HTML_HEADING.fullmatch(raw)  # HTML written inside Markdown
         if h:
             level, raw = int(h.group(1)), h.group(2)
-    raw = re.sub(r"\s*\{[#.][^{}]*\}\s*$", "", raw)  # Pandoc attributes: "## Bibliography {#bibliography}"
-    raw = re.sub(r"<[^<>]{1,200}>", "", raw).strip()
+    raw = PANDOC_ATTRIBUTES.sub("", raw)  # Pandoc attributes: "## Bibliography {#bibliography}"
+    raw = TAG.sub("", raw).strip()
     text = strip_markdown(raw).strip()
     text = NUMBERING.sub("", text).strip().rstrip(":").strip()
     if not text:
@@ -60,7 +67,7 @@ def heading_text(line: str) -> tuple[str, int] | None:
 
 def _heading_key(text: str) -> str:
     """Heading words compared without case, accents or punctuation: "Daftar Pustaka:" → daftar pustaka."""
-    return " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())
+    return " ".join(PUNCTUATION.sub(" ", fold(text)).split())
 
 
 def heading_kind(line: str) -> tuple[str, int, str] | None:
@@ -118,8 +125,12 @@ def _label_end(doc: Document, number: int, end: int) -> int:
     return end
 
 
+MD_LEVEL = re.compile(r"^\s*(#{1,6})\s+\S")
+HTML_LEVEL = re.compile(r"^\s*<h([1-6])\b", re.I)
+
+
 def markdown_level(line: str) -> int:
-    m = re.match(r"^\s*(#{1,6})\s+\S", line) or re.match(r"^\s*<h([1-6])\b", line, re.I)
+    m = MD_LEVEL.match(line) or HTML_LEVEL.match(line)
     return (len(m.group(1)) if m.group(1).startswith("#") else int(m.group(1))) if m else 0
 
 

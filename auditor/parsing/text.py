@@ -64,6 +64,8 @@ def mask_links(line: str) -> str:
 
 def unescape_markdown(text: str) -> str:
     """Remove Markdown backslash escapes: `Isu\\_Sepekan` becomes `Isu_Sepekan`."""
+    if "\\" not in text:
+        return text
     return MD_ESCAPE.sub(r"\1", text)
 
 
@@ -76,10 +78,14 @@ def strip_markdown(text: str) -> str:
             return f"<{target}>"
         return f"{label} <{target}>" if label.strip() else f"<{target}>"
 
-    text = MD_LINK.sub(link, text)
-    text = HTML_TAG.sub("", text)
-    for _ in range(2):
-        text = EMPHASIS.sub(r"\2", text)
+    # Each pattern runs only when the text holds the characters it needs ("](", "<", "*" or "__").
+    if "](" in text:
+        text = MD_LINK.sub(link, text)
+    if "<" in text:
+        text = HTML_TAG.sub("", text)
+    if "*" in text or "__" in text:
+        for _ in range(2):
+            text = EMPHASIS.sub(r"\2", text)
     if "*" in text:
         text = LOOSE_EMPHASIS.sub(r"\2\3", text)
     if "_" in text:
