@@ -45,6 +45,12 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def _sample(pid: int, done: object, peaks: list[int]) -> None:
+    while not done.is_set():  # type: ignore[attr-defined]
+        peaks[0] = max(peaks[0], tree_rss(pid))
+        done.wait(0.05)  # type: ignore[attr-defined]
+
+
 def archive(folder: Path, jobs: int | None, runs: int, html: bool) -> dict[str, object]:
     import subprocess
     import tempfile
@@ -61,21 +67,15 @@ def archive(folder: Path, jobs: int | None, runs: int, html: bool) -> dict[str, 
             cmd += ["--html", str(Path(tmp) / "report")] if html else ["--no-html"]
             start = time.perf_counter()
             proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            peak = 0
             done = threading.Event()
-
-            def sample() -> None:
-                nonlocal peak
-                while not done.is_set():
-                    peak = max(peak, tree_rss(proc.pid))
-                    done.wait(0.05)
-
-            sampler = threading.Thread(target=sample)
+            peaks = [0]
+            sampler = threading.Thread(target=_sample, args=(proc.pid, done, peaks))
             sampler.start()
             _, err = proc.communicate()
             wall = time.perf_counter() - start
             done.set()
             sampler.join()
+            peak = peaks[0]
             if proc.returncode not in (0, 1):
                 raise SystemExit(f"audit failed ({proc.returncode}): {err.decode()[-2000:]}")
             out["runs"].append({"seconds": round(wall, 2), "documents_per_second": round(count / wall, 1),  # type: ignore[attr-defined]
