@@ -202,13 +202,15 @@ class AuditRun:
         try:
             with RunWriter(db, now_iso(), __version__, command, recorded, paths=paths) as writer:
                 slots = [writer.reserve(len(u.files)) for u in units]
+                writer.reuse([(Reuse(old, units[i].manuscript), slots[i]) for i, old in reuse.items()])
+                if left is not None:  # what the copies hold baselined is spent
+                    left.subtract(r[0] for r in db.execute(
+                        "select fingerprint from findings where run_id = ? and baselined = 1", [writer.run_id]))
                 outcomes = run_units(fresh, job, jobs=self.jobs, doc_timeout=self.doc_timeout,
                                      scheduler=self.scheduler)
                 for i, unit in enumerate(units):
                     progress.update(i, unit.name)
-                    if i in reuse:
-                        writer.reuse(Reuse(reuse[i], unit.manuscript), slots[i])
-                    else:
+                    if i not in reuse:  # (the unchanged ones were copied above)
                         _, outcome = next(outcomes)
                         assert outcome.rows is not None
                         if left is not None:

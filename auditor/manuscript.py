@@ -126,21 +126,23 @@ def with_companions(files: list[Path]) -> list[Path | Manuscript]:
     as well (the .bib beside the paper in the folder) is audited only within its paper."""
     from auditor.audit import unique_files
 
-    parts = {f: [p for p in companions(f) if p.resolve() != f.resolve()] for f in files}
+    real = {f: f.resolve() for f in files}  # each path resolved once: a large archive has many
+    parts = {f: [p for p in companions(f) if p.resolve() != real[f]] for f in files}
     claimed = {p.resolve() for found in parts.values() for p in found}
     units: list[Path | Manuscript] = []
     covered: set[Path] = set()
     # A part is audited within the document that names it, even when it names parts of its own (a
     # chapter that \input's its sections); a document no other names is a unit of its own.
-    for f in [f for f in files if f.resolve() not in claimed] + [f for f in files if f.resolve() in claimed]:
-        if f.resolve() in covered or not parts[f]:
+    for f in [f for f in files if real[f] not in claimed] + [f for f in files if real[f] in claimed]:
+        if real[f] in covered or not parts[f]:
             continue
         members = unique_files([f, *parts[f]])
         covered.update(m.resolve() for m in members)
         units.append(Manuscript(f.stem, members))
-    units.extend(f for f in files if not parts[f] and f.resolve() not in covered)
-    order = {f.resolve(): i for i, f in enumerate(files)}
-    units.sort(key=lambda u: order.get((u.files[0] if isinstance(u, Manuscript) else u).resolve(), len(order)))
+    units.extend(f for f in files if not parts[f] and real[f] not in covered)
+    order = {real[f]: i for i, f in enumerate(files)}
+    units.sort(key=lambda u: order.get(real.get(u.files[0] if isinstance(u, Manuscript) else u)
+                                       or (u.files[0] if isinstance(u, Manuscript) else u).resolve(), len(order)))
     return units
 
 

@@ -398,45 +398,60 @@ class RunWriter:
                 self.findings += len(d.findings)
         return ids
 
-    def reuse(self, unit: Reuse, document_ids: list[int]) -> None:
-        """Copy an unchanged unit's rows from the earlier run that audited it, with new ids."""
+    def reuse(self, plans: list[tuple[Reuse, list[int]]]) -> None:
+        """Copy unchanged units' rows from the earlier runs that audited them, with new ids: each unit's
+        entry and citation ids are shifted into a range reserved for it, all units in a few statements."""
+        if not plans:
+            return
         conn = self.conn
-        old = unit.old_documents
-        marks = ", ".join("?" * len(old))
-        e_min, e_max = conn.execute(f"select min(id), max(id) from entries where document_id in ({marks})",
-                                    old).fetchone()
-        c_min, c_max = conn.execute(f"select min(id), max(id) from citations where document_id in ({marks})",
-                                    old).fetchone()
-        de = self.next_entry - (e_min or 0)
-        dc = self.next_citation - (c_min or 0)
-        if e_min is not None:
-            self.next_entry += e_max - e_min + 1
-        if c_min is not None:
-            self.next_citation += c_max - c_min + 1
-        manuscript_id = self._manuscript_id(unit.manuscript)
-        for old_id, new_id in zip(old, document_ids, strict=True):
-            conn.execute(f"insert into documents (id, run_id, manuscript_id, reused_from, {_DOC_COPY}) "
-                         f"select ?, ?, ?, id, {_DOC_COPY} from documents where id = ?",
-                         [new_id, self.run_id, manuscript_id, old_id])
-            conn.execute(f"insert into entries (id, document_id, refers_to, source_entry_id, {_ENTRY_COPY}) "
-                         f"select id + ?1, ?2, refers_to + ?1, source_entry_id + ?1, {_ENTRY_COPY} "
-                         f"from entries where document_id = ?3 order by id", [de, new_id, old_id])
-            conn.execute("insert into entry_links (entry_id, url) select l.entry_id + ?, l.url from entries e "
-                         "join entry_links l on l.entry_id = e.id where e.document_id = ? order by l.id",
-                         [de, old_id])
-            conn.execute(f"insert into citations (id, document_id, entry_id, suggestion_entry_id, candidates, "
-                         f"{_CITATION_COPY}) select id + ?2, ?3, entry_id + ?1, suggestion_entry_id + ?1, "
-                         f"case when candidates is null or candidates = '[]' then candidates else "
-                         f"(select json_group_array(value + ?1) from json_each(candidates)) end, {_CITATION_COPY} "
-                         f"from citations where document_id = ?4 order by id", [de, dc, new_id, old_id])
-            cur = conn.execute(f"insert into findings (run_id, document_id, entry_id, citation_id, related_entry_id, "
-                               f"{_FINDING_COPY}) select ?1, ?2, entry_id + ?3, citation_id + ?4, related_entry_id + ?3, "
-                               f"{_FINDING_COPY} from findings where document_id = ?5 order by id",
-                               [self.run_id, new_id, de, dc, old_id])
-            self.findings += max(cur.rowcount, 0)
-            path = conn.execute("select path from documents where id = ?", [new_id]).fetchone()[0]
-            self.ids.document_ids[path] = new_id
+        conn.execute("create temp table if not exists _reuse (unit integer, old_doc integer, new_doc integer, "
+                     "manuscript_id integer, de integer, dc integer)")
+        conn.execute("delete from temp._reuse")
+        conn.executemany("insert into temp._reuse (unit, old_doc, new_doc, manuscript_id) values (?, ?, ?, ?)",
+                         [(u, old, new, self._manuscript_id(plan.manuscript))
+                          for u, (plan, ids) in enumerate(plans)
+                          for old, new in zip(plan.old_documents, ids, strict=True)])
+        spans: dict[str, dict[int, tuple[int, int]]] = {}
+        for table in ("entries", "citations"):
+            spans[table] = {u: (low, high) for u, low, high in conn.execute(
+                f"select r.unit, min(x.id), max(x.id) from temp._reuse r join {table} x on x.document_id = r.old_doc "
+                f"group by r.unit")}
+        shifts = []
+        for u in range(len(plans)):
+            de = dc = 0
+            if u in spans["entries"]:
+                low, high = spans["entries"][u]
+                de, self.next_entry = self.next_entry - low, self.next_entry + high - low + 1
+            if u in spans["citations"]:
+                low, high = spans["citations"][u]
+                dc, self.next_citation = self.next_citation - low, self.next_citation + high - low + 1
+            shifts.append((de, dc, u))
+        conn.executemany("update temp._reuse set de = ?, dc = ? where unit = ?", shifts)
+        conn.execute(f"insert into documents (id, run_id, manuscript_id, reused_from, {_DOC_COPY}) "
+                     f"select r.new_doc, ?, r.manuscript_id, d.id, {_prefixed('d', _DOC_COPY)} "
+                     f"from temp._reuse r join documents d on d.id = r.old_doc order by r.new_doc", [self.run_id])
+        conn.execute(f"insert into entries (id, document_id, refers_to, source_entry_id, {_ENTRY_COPY}) "
+                     f"select e.id + r.de, r.new_doc, e.refers_to + r.de, e.source_entry_id + r.de, "
+                     f"{_prefixed('e', _ENTRY_COPY)} from temp._reuse r join entries e on e.document_id = r.old_doc "
+                     f"order by e.id + r.de")
+        conn.execute("insert into entry_links (entry_id, url) select l.entry_id + r.de, l.url from temp._reuse r "
+                     "join entries e on e.document_id = r.old_doc join entry_links l on l.entry_id = e.id "
+                     "order by r.new_doc, l.id")
+        conn.execute(f"insert into citations (id, document_id, entry_id, suggestion_entry_id, candidates, "
+                     f"{_CITATION_COPY}) select c.id + r.dc, r.new_doc, c.entry_id + r.de, c.suggestion_entry_id + r.de, "
+                     f"case when c.candidates is null or c.candidates = '[]' then c.candidates else "
+                     f"(select json_group_array(value + r.de) from json_each(c.candidates)) end, "
+                     f"{_prefixed('c', _CITATION_COPY)} from temp._reuse r join citations c on c.document_id = r.old_doc "
+                     f"order by c.id + r.dc")
+        cur = conn.execute(f"insert into findings (run_id, document_id, entry_id, citation_id, related_entry_id, "
+                           f"{_FINDING_COPY}) select ?, r.new_doc, f.entry_id + r.de, f.citation_id + r.dc, "
+                           f"f.related_entry_id + r.de, {_prefixed('f', _FINDING_COPY)} from temp._reuse r "
+                           f"join findings f on f.document_id = r.old_doc order by r.new_doc, f.id", [self.run_id])
+        self.findings += max(cur.rowcount, 0)
+        for path, doc_id in conn.execute("select d.path, d.id from temp._reuse r join documents d on d.id = r.new_doc"):
+            self.ids.document_ids[path] = doc_id
             self.documents += 1
+        conn.execute("delete from temp._reuse")
 
     def finish(self, finished_at: str) -> SavedIds:
         """Complete the run's row and commit."""
@@ -450,6 +465,10 @@ class RunWriter:
 
 def _q(column: str) -> str:
     return f'"{column}"'
+
+
+def _prefixed(alias: str, columns: str) -> str:
+    return ", ".join(f"{alias}.{c.strip()}" for c in columns.split(","))
 
 
 def _columns(table: str, leave_out: tuple[str, ...]) -> str:
