@@ -42,6 +42,7 @@ def _expand_folder(folder: Path, problems: list[str]) -> list[Path]:
     ignores = GitIgnores(folder)
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
         here = Path(dirpath)
+        real_here = root / os.path.relpath(dirpath, folder)  # no folder link is followed: resolved as is
         ignores.enter(here)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not d.endswith(".egg-info")
                              and not ignores.ignored(here / d, folder=True) and not is_own_report(here / d))
@@ -53,7 +54,7 @@ def _expand_folder(folder: Path, problems: list[str]) -> list[Path]:
             f = here / name
             if name.startswith(".") or f.suffix.lower() not in FORMATS or not f.suffix:
                 continue
-            if f.stem.lower().startswith(META_FILES) or ignores.ignored(f):
+            if f.stem.lower().startswith(META_FILES) or ignores.ignored(f, real=real_here / name):
                 continue
             if f.is_symlink() and not _inside(f.resolve(), root):
                 problems.append(f"{f}: a symbolic link to a file outside {folder}; not read")
@@ -98,8 +99,10 @@ class GitIgnores:
     def enter(self, folder: Path) -> None:
         self._read(folder)
 
-    def ignored(self, path: Path, folder: bool = False) -> bool:
-        full = path.resolve() if not path.is_symlink() else path.absolute()
+    def ignored(self, path: Path, folder: bool = False, real: Path | None = None) -> bool:
+        """Whether git would ignore the path; real: the path with its folders already resolved (a walk
+        knows it, and resolving every file of a large archive again costs seconds)."""
+        full = real if real is not None else path.resolve() if not path.is_symlink() else path.absolute()
         for base, spec in self.specs:
             try:
                 rel = full.relative_to(base).as_posix()

@@ -126,8 +126,11 @@ def with_companions(files: list[Path]) -> list[Path | Manuscript]:
     as well (the .bib beside the paper in the folder) is audited only within its paper."""
     from auditor.audit import unique_files
 
+    named = {f: companions(f) for f in files}
+    if not any(named.values()):
+        return list(files)  # no document names parts (most folders): nothing to group
     real = {f: f.resolve() for f in files}  # each path resolved once: a large archive has many
-    parts = {f: [p for p in companions(f) if p.resolve() != real[f]] for f in files}
+    parts = {f: [p for p in named[f] if p.resolve() != real[f]] for f in files}
     claimed = {p.resolve() for found in parts.values() for p in found}
     units: list[Path | Manuscript] = []
     covered: set[Path] = set()

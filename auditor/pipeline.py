@@ -126,6 +126,19 @@ def failed(unit: Unit, job: Job, message: str) -> UnitOutcome:
 def settings_fingerprint(settings: Settings, path: str) -> str:
     """What of the settings changes a document's stored results: the rules that run on it and their
     severities (the tool's version and the run's mode are added by `unit_key`)."""
+    if not settings.per_path_ignores:  # the same for every path: worked out once per run
+        key = (id(settings), tuple(settings.select), tuple(settings.ignore), tuple(settings.severities.items()))
+        if key not in _FINGERPRINTS:
+            _FINGERPRINTS.clear()
+            _FINGERPRINTS[key] = _fingerprint(settings, None)
+        return _FINGERPRINTS[key]
+    return _fingerprint(settings, path)
+
+
+_FINGERPRINTS: dict[object, str] = {}
+
+
+def _fingerprint(settings: Settings, path: str | None) -> str:
     rules = sorted(settings.enabled_rules(path))
     severities = {r: str(settings.severities[r]) for r in rules if r in settings.severities}
     return json.dumps([rules, severities], sort_keys=True)

@@ -407,6 +407,7 @@ class RunWriter:
         conn.execute("create temp table if not exists _reuse (unit integer, old_doc integer, new_doc integer, "
                      "manuscript_id integer, de integer, dc integer)")
         conn.execute("delete from temp._reuse")
+        conn.execute("create index if not exists temp._reuse_unit on _reuse (unit)")
         conn.executemany("insert into temp._reuse (unit, old_doc, new_doc, manuscript_id) values (?, ?, ?, ?)",
                          [(u, old, new, self._manuscript_id(plan.manuscript))
                           for u, (plan, ids) in enumerate(plans)
@@ -429,24 +430,21 @@ class RunWriter:
         conn.executemany("update temp._reuse set de = ?, dc = ? where unit = ?", shifts)
         conn.execute(f"insert into documents (id, run_id, manuscript_id, reused_from, {_DOC_COPY}) "
                      f"select r.new_doc, ?, r.manuscript_id, d.id, {_prefixed('d', _DOC_COPY)} "
-                     f"from temp._reuse r join documents d on d.id = r.old_doc order by r.new_doc", [self.run_id])
+                     f"from temp._reuse r join documents d on d.id = r.old_doc", [self.run_id])
         conn.execute(f"insert into entries (id, document_id, refers_to, source_entry_id, {_ENTRY_COPY}) "
                      f"select e.id + r.de, r.new_doc, e.refers_to + r.de, e.source_entry_id + r.de, "
-                     f"{_prefixed('e', _ENTRY_COPY)} from temp._reuse r join entries e on e.document_id = r.old_doc "
-                     f"order by e.id + r.de")
+                     f"{_prefixed('e', _ENTRY_COPY)} from temp._reuse r join entries e on e.document_id = r.old_doc ")
         conn.execute("insert into entry_links (entry_id, url) select l.entry_id + r.de, l.url from temp._reuse r "
-                     "join entries e on e.document_id = r.old_doc join entry_links l on l.entry_id = e.id "
-                     "order by r.new_doc, l.id")
+                     "join entries e on e.document_id = r.old_doc join entry_links l on l.entry_id = e.id")
         conn.execute(f"insert into citations (id, document_id, entry_id, suggestion_entry_id, candidates, "
                      f"{_CITATION_COPY}) select c.id + r.dc, r.new_doc, c.entry_id + r.de, c.suggestion_entry_id + r.de, "
                      f"case when c.candidates is null or c.candidates = '[]' then c.candidates else "
                      f"(select json_group_array(value + r.de) from json_each(c.candidates)) end, "
-                     f"{_prefixed('c', _CITATION_COPY)} from temp._reuse r join citations c on c.document_id = r.old_doc "
-                     f"order by c.id + r.dc")
+                     f"{_prefixed('c', _CITATION_COPY)} from temp._reuse r join citations c on c.document_id = r.old_doc ")
         cur = conn.execute(f"insert into findings (run_id, document_id, entry_id, citation_id, related_entry_id, "
                            f"{_FINDING_COPY}) select ?, r.new_doc, f.entry_id + r.de, f.citation_id + r.dc, "
                            f"f.related_entry_id + r.de, {_prefixed('f', _FINDING_COPY)} from temp._reuse r "
-                           f"join findings f on f.document_id = r.old_doc order by r.new_doc, f.id", [self.run_id])
+                           f"join findings f on f.document_id = r.old_doc", [self.run_id])
         self.findings += max(cur.rowcount, 0)
         for path, doc_id in conn.execute("select d.path, d.id from temp._reuse r join documents d on d.id = r.new_doc"):
             self.ids.document_ids[path] = doc_id
