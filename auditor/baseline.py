@@ -96,12 +96,18 @@ def apply_baseline(result: AuditResult, baseline: Baseline) -> int:
         for f in d.findings:
             if f.suppressed:
                 continue
-            fp = fingerprint(f.rule, d.path, f.subject)
-            if left[fp] > 0:
-                left[fp] -= 1
+            if _spend(left, fingerprint(f.rule, d.path, f.subject)):
                 f.baselined = f.suppressed = True
                 marked += 1
     return marked
+
+
+def _spend(left: Counter[str], fp: str) -> bool:
+    """Whether the baseline still covers a finding with this fingerprint (and count it as covered)."""
+    if left[fp] <= 0:
+        return False
+    left[fp] -= 1
+    return True
 
 
 def mark_baselined(unit: UnitRows, left: Counter[str]) -> int:
@@ -113,10 +119,8 @@ def mark_baselined(unit: UnitRows, left: Counter[str]) -> int:
     marked = 0
     for d in unit.documents:
         for n, row in enumerate(d.findings):
-            fp = str(row[at["fingerprint"]])
-            if row[at["suppressed"]] or left[fp] <= 0:
+            if row[at["suppressed"]] or not _spend(left, str(row[at["fingerprint"]])):
                 continue
-            left[fp] -= 1
             changed = list(row)
             changed[at["suppressed"]] = changed[at["baselined"]] = 1
             d.findings[n] = tuple(changed)

@@ -181,7 +181,7 @@ class AuditRun:
         from auditor import output as out
         from auditor.baseline import mark_baselined
         from auditor.pipeline import Job, run_units, unit_key
-        from auditor.store import Reuse, RunWriter, document_row, reusable
+        from auditor.store import Reuse, RunWriter, document_row, reusable, run_totals
         from auditor.terminal import Progress
         from auditor.timestamps import now_iso
 
@@ -197,7 +197,6 @@ class AuditRun:
         fresh = [u for i, u in enumerate(units) if i not in reuse]
         job = Job(self.settings, self.today)
         progress = Progress(len(units), "Auditing")
-        readable = 0
         paths = [str(f) for u in units for f in u.files]
         try:
             with RunWriter(db, now_iso(), __version__, command, recorded, paths=paths) as writer:
@@ -219,16 +218,13 @@ class AuditRun:
                             if d.document["error"]:
                                 progress.echo(f"Error: {clean_line(d.document['error'])}\n", sys.stderr)
                         writer.write(outcome.rows, slots[i], keys[i], self.today.isoformat())
-                    for doc_id in slots[i]:
-                        row = document_row(db, doc_id)
-                        readable += not row["error"]
-                        if show:
-                            lines = out.text_document(db, row, self.quiet, colour)
-                            if lines:
-                                progress.echo("\n".join(lines) + "\n", sys.stdout)
-                                self.streamed_documents = True
+                    for doc_id in slots[i] if show else ():
+                        lines = out.text_document(db, document_row(db, doc_id), self.quiet, colour)
+                        if lines:
+                            progress.echo("\n".join(lines) + "\n", sys.stdout)
+                            self.streamed_documents = True
                 progress.update(len(units))
-                if not readable:
+                if not run_totals(db, writer.run_id)["readable"]:
                     raise NothingRead
                 return writer.finish(now_iso()).run_id
         except NothingRead:
@@ -250,8 +246,6 @@ class AuditRun:
         for _, outcome in run_units(units, job, jobs=self.jobs, doc_timeout=self.doc_timeout, scheduler=self.scheduler):
             result.documents.extend(outcome.results)
         result.finished_at = now_iso()
-        if self.baseline is not None:
-            habits.apply_baseline(result, self.baseline)
         for d in result.documents:
             if d.error:
                 click.echo(f"Error: {clean_line(d.error)}", err=True)
@@ -276,7 +270,8 @@ class AuditRun:
             self.link_summary = f"{self.link_summary}\n{source_summary}" if self.link_summary else source_summary
         # One transaction: the run, its documents and findings, and the link records of its checks.
         ids = save_run(db, result.started_at, result.finished_at, __version__, command, result.documents,
-                       recorded, links=records, checked_at=checked_at)
+                       recorded, links=records, checked_at=checked_at,
+                       baseline=Counter(self.baseline.counts) if self.baseline is not None else None)
         return ids.run_id
 
 

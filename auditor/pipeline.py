@@ -295,14 +295,13 @@ class _Worker:
         child.close()
 
     def start(self, index: int, unit: Unit, timeout: float | None, files: int) -> None:
-        self.task = (index, unit)
-        self.deadline = time.monotonic() + timeout * files if timeout else float("inf")
         try:
             self.conn.send((index, unit))
         except OSError:  # the worker is gone: a new one takes the unit
             self.replace()
-            self.task, self.deadline = (index, unit), (time.monotonic() + timeout * files if timeout else float("inf"))
             self.conn.send((index, unit))
+        self.task = (index, unit)
+        self.deadline = time.monotonic() + timeout * files if timeout else float("inf")
 
     def receive(self, unit: Unit) -> UnitOutcome:
         try:

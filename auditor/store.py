@@ -498,9 +498,12 @@ def _row_inserts() -> tuple[str, str, str]:
 
 def save_run(db: sqlite_utils.Database, started_at: str, finished_at: str, version: str, command: str,
              results: list[DocumentResult], settings: dict[str, Any] | None = None,
-             links: LinkRun | None = None, checked_at: dt.datetime | None = None) -> SavedIds:
+             links: LinkRun | None = None, checked_at: dt.datetime | None = None,
+             baseline: Counter[str] | None = None) -> SavedIds:
     """Write a whole run in one transaction, with the link records of its `--check-links` (checked at
-    `checked_at`), and return the ids given to what was stored."""
+    `checked_at`), and return the ids given to what was stored; findings a baseline (fingerprint counts,
+    spent as they are marked) covers are marked baselined."""
+    from auditor.baseline import mark_baselined
     from auditor.rows import unit_rows
 
     units: list[tuple[str | None, list[DocumentResult]]] = []
@@ -512,7 +515,10 @@ def save_run(db: sqlite_utils.Database, started_at: str, finished_at: str, versi
     try:
         with RunWriter(db, started_at, version, command, settings or {}) as writer:
             for manuscript, members in units:
-                writer.write(unit_rows(members, manuscript))
+                rows = unit_rows(members, manuscript)
+                if baseline is not None:
+                    mark_baselined(rows, baseline)
+                writer.write(rows)
             if links is not None:
                 save_links(db, links, writer.run_id, checked_at or dt.datetime.now(dt.UTC))
             return writer.finish(finished_at)

@@ -13,11 +13,11 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 from registryserver import RegistryServer
-from test_sources import entries, findings_for
+from test_sources import entries, findings_for, policy
 
 from auditor.cli import cli
 from auditor.linkcheck.client import Policy, fetch
-from auditor.sources import SourcePolicy, verify_entries
+from auditor.sources import verify_entries
 from auditor.sources.http import get_json
 from auditor.sources.registries import RateLimit, openalex_batches
 
@@ -50,13 +50,6 @@ def registry():
     srv = RegistryServer(WORKS).start()
     yield srv
     srv.stop()
-
-
-def policy(srv: RegistryServer, **kw) -> SourcePolicy:
-    u = srv.settings()
-    return SourcePolicy(crossref_url=u["crossref-url"], openalex_url=u["openalex-url"],
-                        datacite_url=u["datacite-url"], doi_url=u["doi-url"], mailto="editor@example.org",
-                        rate=kw.pop("rate", 100), **kw)
 
 
 def retracted_notices(es, run) -> dict[int, str]:
