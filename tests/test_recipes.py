@@ -47,7 +47,7 @@ def test_ci_recipe_installs_on_a_clean_virtualenv(tmp_path: Path) -> None:
     url, tag = INSTALL.findall(README)[0]
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, capture_output=True)
-    subprocess.run(["git", "-C", str(clone), "tag", tag], check=True, capture_output=True)
+    subprocess.run(["git", "-C", str(clone), "tag", "-f", tag], check=True, capture_output=True)
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONPATH"))}
