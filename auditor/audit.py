@@ -8,21 +8,32 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from auditor.checks import AuditContext, run_checks
 from auditor.config import Settings
 from auditor.documents import FORMATS, NAMED_ONLY, WHOLE_FILE, load_document
 from auditor.errors import DocumentError
-from auditor.linkcheck.records import LinkRun
 from auditor.manuscript import group_files, manuscript_files, manuscript_name
-from auditor.model import Document, Finding
-from auditor.parsing import parse_document
+from auditor.model import Document, Finding, ParsedDocument
 from auditor.pipeline import Unit
 from auditor.store import DocumentResult
 from auditor.timestamps import now_iso
+
+if TYPE_CHECKING:
+    from auditor.linkcheck.records import LinkRun
+
+# The parsers and the checks are imported when a document is audited, not to plan a run: a second
+# run over unchanged documents, and the commands that only read the database, never need them.
+
+
+def parse_document(doc: Document) -> ParsedDocument:
+    """auditor.parsing.parse_document, imported on first use."""
+    from auditor.parsing import parse_document as parse
+
+    return parse(doc)
 
 META_FILES = ("readme", "license", "licence", "changelog", "contributing", "copying", "notice")
 
@@ -31,8 +42,9 @@ def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def _expand_folder(folder: Path, problems: list[str]) -> list[Path]:
-    """The documents under folder, walking without following symbolic links to folders.
+def _expand_folder(folder: Path, problems: list[str], real: dict[Path, str] | None = None) -> list[Path]:
+    """The documents under folder, walking without following symbolic links to folders; `real` gets
+    each file's resolved path, known from the walk (resolving 10,000 files again costs half a second).
 
     A file reached through a symbolic link is read only when the link leads to a file inside the
     folder: a manuscript folder may not make the tool read /etc/passwd or a key file and store its text.
@@ -40,30 +52,64 @@ def _expand_folder(folder: Path, problems: list[str]) -> list[Path]:
     root = folder.resolve()
     found: list[Path] = []
     ignores = GitIgnores(folder)
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+    for dirpath, dirs, files in _walk(folder):
         here = Path(dirpath)
         real_here = root / os.path.relpath(dirpath, folder)  # no folder link is followed: resolved as is
         ignores.enter(here)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not d.endswith(".egg-info")
-                             and not ignores.ignored(here / d, folder=True) and not is_own_report(here / d))
-        for d in dirnames:
-            link = here / d
-            if link.is_symlink() and not _inside(link.resolve(), root):
+        dirs[:] = sorted((d for d in dirs if not d.name.startswith(".") and not d.name.endswith(".egg-info")
+                          and not ignores.ignored(here / d.name, folder=True) and not is_own_report(here / d.name)),
+                         key=lambda d: d.name)
+        for d in dirs:
+            link = here / d.name
+            if d.is_symlink() and not _inside(link.resolve(), root):
                 problems.append(f"{link}: a symbolic link to a folder outside {folder}; not followed")
-        for name in filenames:
+        for entry in files:
+            name = entry.name
+            suffix = os.path.splitext(name)[1].lower()
+            if name.startswith(".") or suffix not in FORMATS or not suffix or name.lower().startswith(META_FILES):
+                continue
             f = here / name
-            if name.startswith(".") or f.suffix.lower() not in FORMATS or not f.suffix:
+            if ignores.specs and ignores.ignored(f, real=real_here / name):
                 continue
-            if f.stem.lower().startswith(META_FILES) or ignores.ignored(f, real=real_here / name):
-                continue
-            if f.is_symlink() and not _inside(f.resolve(), root):
+            symlink = entry.is_symlink()
+            if symlink and not _inside(f.resolve(), root):
                 problems.append(f"{f}: a symbolic link to a file outside {folder}; not read")
                 continue
-            if f.suffix.lower() in NAMED_ONLY and not _jats_article(f):
+            if suffix in NAMED_ONLY and not _jats_article(f):
                 continue  # a .json or .yaml is audited when named (by the user or by a paper's front matter)
-            if f.is_file():
+            try:
+                regular = entry.is_file()
+            except OSError:
+                regular = False
+            if regular:
                 found.append(f)
+                if real is not None:
+                    real[f] = str(f.resolve() if symlink else real_here / name)
     return sorted(found)
+
+
+def _walk(top: Path) -> Iterator[tuple[str, list[os.DirEntry[str]], list[os.DirEntry[str]]]]:
+    """os.walk(top, followlinks=False) top-down, with the directory entries themselves (their type is
+    known from the listing: no stat per file). The caller may prune the folders list in place; a
+    folder that cannot be listed is skipped (unreadable_folders reports it)."""
+    stack = [str(top)]
+    while stack:
+        here = stack.pop()
+        try:
+            with os.scandir(here) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        dirs: list[os.DirEntry[str]] = []
+        files: list[os.DirEntry[str]] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else files).append(entry)
+        yield here, dirs, files
+        stack.extend(reversed([d.path for d in dirs if not d.is_symlink()]))
 
 
 class GitIgnores:
@@ -149,10 +195,11 @@ def collect_paths(paths: list[str]) -> tuple[list[Path], list[str]]:
     """Expand folders into the documents they hold; return the files and messages for bad paths."""
     files: list[Path] = []
     problems: list[str] = []
+    real: dict[Path, str] = {}
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found = _expand_folder(p, problems)
+            found = _expand_folder(p, problems, real)
             problems.extend(f"{d}: folder cannot be read ({why}); its documents were not audited"
                             for d, why in unreadable_folders(p))
             if not found:
@@ -164,15 +211,15 @@ def collect_paths(paths: list[str]) -> tuple[list[Path], list[str]]:
             files.append(p)
         else:
             problems.append(f"{p}: no such file or directory")
-    return unique_files(files), problems
+    return unique_files(files, real), problems
 
 
-def unique_files(files: list[Path]) -> list[Path]:
-    """The files in order, each once however it was named."""
+def unique_files(files: list[Path], real: dict[Path, str] | None = None) -> list[Path]:
+    """The files in order, each once however it was named (real: resolved paths already known)."""
     unique: list[Path] = []
     seen: set[str] = set()
     for f in files:
-        key = str(f.resolve())
+        key = real[f] if real and f in real else str(f.resolve())
         if key not in seen:
             seen.add(key)
             unique.append(f)
@@ -216,6 +263,8 @@ def audit_file(path: Path, settings: Settings, today: dt.date, strict: bool = Fa
 def audit_document(doc: Document, path: Path | str, settings: Settings, today: dt.date,
                    strict: bool = False) -> DocumentResult:
     """Parse and check a document already read (from a file, or from standard input)."""
+    from auditor.checks import AuditContext, run_checks
+
     try:
         parsed = parse_document(doc)
         ctx = AuditContext(parsed, today, settings.for_path(str(path)))
@@ -231,7 +280,7 @@ def audit_document(doc: Document, path: Path | str, settings: Settings, today: d
 def check_links_of(result: AuditResult, links: LinkRun, settings: Settings, today: dt.date) -> None:
     """Run the link rules over every readable document with the link checker's records, through the
     same registry path as the other rules (selection, severity, suppression, order)."""
-    from auditor.checks import RULES
+    from auditor.checks import RULES, AuditContext, run_checks
 
     link_rules = {name for name, r in RULES.items() if r.family == "links"}
     for d in result.readable:

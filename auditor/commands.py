@@ -181,7 +181,7 @@ class AuditRun:
         from auditor import output as out
         from auditor.baseline import mark_baselined
         from auditor.pipeline import Job, run_units, unit_key
-        from auditor.store import Reuse, RunWriter, document_row, reusable, run_totals
+        from auditor.store import Reuse, RunWriter, document_row, reusable, run_documents, run_totals
         from auditor.terminal import Progress
         from auditor.timestamps import now_iso
 
@@ -202,6 +202,8 @@ class AuditRun:
             with RunWriter(db, now_iso(), __version__, command, recorded, paths=paths) as writer:
                 slots = [writer.reserve(len(u.files)) for u in units]
                 writer.reuse([(Reuse(old, units[i].manuscript), slots[i]) for i, old in reuse.items()])
+                # (their rows for the output, read at once: so far the run holds only them)
+                shown = {d["id"]: d for d in run_documents(db, writer.run_id)} if show and reuse else {}
                 if left is not None:  # what the copies hold baselined is spent
                     left.subtract(r[0] for r in db.execute(
                         "select fingerprint from findings where run_id = ? and baselined = 1", [writer.run_id]))
@@ -219,7 +221,8 @@ class AuditRun:
                                 progress.echo(f"Error: {clean_line(d.document['error'])}\n", sys.stderr)
                         writer.write(outcome.rows, slots[i], keys[i], self.today.isoformat())
                     for doc_id in slots[i] if show else ():
-                        lines = out.text_document(db, document_row(db, doc_id), self.quiet, colour)
+                        row = shown.get(doc_id) or document_row(db, doc_id)
+                        lines = out.text_document(db, row, self.quiet, colour)
                         if lines:
                             progress.echo("\n".join(lines) + "\n", sys.stdout)
                             self.streamed_documents = True

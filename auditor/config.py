@@ -133,7 +133,7 @@ class Settings:
 
     def enabled_rules(self, path: str | None = None) -> set[str]:
         """The rules that run on a document at this path."""
-        from auditor.checks import RULES
+        from auditor.catalogue import RULES
 
         chosen = expand_rules(self.select, "select")
         chosen -= expand_rules(self.ignore, "ignore")
@@ -160,7 +160,7 @@ def _path_matches(path: str, pattern: str, root: Path | None) -> bool:
 
 def expand_rules(names: list[str], where: str) -> set[str]:
     """Rule names, families and ALL into rule names; an unknown name is a ConfigError."""
-    from auditor.checks import RULES
+    from auditor.catalogue import RULES
 
     families = {r.family for r in RULES.values()}
     out: set[str] = set()
@@ -354,7 +354,7 @@ def parse_manuscripts(table: Any, where: str) -> dict[str, list[str]]:
 
 
 def parse_severities(table: Any, where: str) -> dict[str, Severity]:
-    from auditor.checks import RULES
+    from auditor.catalogue import RULES
 
     if not isinstance(table, dict):
         raise ConfigError(f"{where} must be a table of rule = \"error\" | \"warning\" | \"info\"")

@@ -9,9 +9,7 @@ import stat
 from pathlib import Path
 
 from auditor.errors import DocumentError, UnsupportedFormatError
-from auditor.html import read_html
 from auditor.model import Document
-from auditor.parsing.layout import page_furniture
 
 FORMATS = {
     ".txt": "txt",
@@ -132,6 +130,21 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+def file_head(p: Path, size: int) -> bytes:
+    """The first bytes of a regular file, opened as read_regular_file opens it (never blocking on a FIFO);
+    empty for anything that is not a regular file or cannot be read."""
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        return b""
+    try:
+        return os.read(fd, size) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
+
+
 def read_regular_file(p: Path, limit: int) -> bytes:
     """The bytes of a regular file of at most limit bytes; a DocumentError for anything else.
 
@@ -188,6 +201,8 @@ def document_from_bytes(path: str, data: bytes, fmt: str) -> Document:
     if fmt == "html":
         source = text if not repaired else "\n".join(lines)
         if html_depth(source) <= MAX_HTML_DEPTH:
+            from auditor.html import read_html  # (BeautifulSoup: imported when an HTML file is read)
+
             html = read_html(source)
             lines = html.lines
         else:
@@ -205,6 +220,8 @@ def document_from_bytes(path: str, data: bytes, fmt: str) -> Document:
         doc.skip_lines = markup_lines(lines) if fmt == "md" else html.skip_lines if html is not None else set()
         doc.ignore_directives = ignore_directives(LINE_BREAK.split(text))
     if fmt in ("txt", "md"):
+        from auditor.parsing.layout import page_furniture
+
         doc.skip_lines |= page_furniture(lines)
     if fmt == "md" and lines and lines[0].rstrip() == "---":
         from auditor.pandoc import pandoc_paper

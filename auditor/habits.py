@@ -84,7 +84,7 @@ def load_baseline(option: str | None, settings: Settings) -> Baseline | None:
 
 def run_rules(settings: Settings, check_links: bool, check_sources: bool) -> list[str]:
     """The rules a run has enabled: selected and not ignored, the link and source rules only with their checks."""
-    from auditor.checks import RULES
+    from auditor.catalogue import RULES
 
     return sorted(r for r in settings.enabled_rules()
                   if (RULES[r].family != "links" or check_links) and (RULES[r].family != "sources" or check_sources))

@@ -20,13 +20,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.checks import AuditContext, run_checks
 from auditor.config import Settings
 from auditor.documents import FORMATS, companions, load_document
 from auditor.errors import ConfigError, DocumentError
-from auditor.matching import link_notes_to_bibliography
 from auditor.model import Document, ParsedDocument
-from auditor.parsing import cite_document, parse_references
 from auditor.store import DocumentResult
 
 DIGITS = re.compile(r"(\d+)")
@@ -161,6 +158,8 @@ def audit_manuscript(manuscript: Manuscript, settings: Settings, today: dt.date,
                      strict: bool = False) -> list[DocumentResult]:
     """Audit the files of a manuscript as one work; one result per file, each with its own findings."""
     from auditor.audit import apply_suppressions
+    from auditor.checks import AuditContext, run_checks
+    from auditor.parsing import parse_references
 
     results: list[DocumentResult] = []
     for path in manuscript.files:
@@ -187,6 +186,9 @@ def pool(name: str, parts: list[ParsedDocument]) -> ParsedDocument:
     Entry indexes are made unique across the manuscript, so that a citation in one file can point
     at an entry of another and the rules can look any entry up by its index.
     """
+    from auditor.matching import link_notes_to_bibliography
+    from auditor.parsing import cite_document
+
     offset = 0
     for parsed in parts:
         for e in parsed.entries:

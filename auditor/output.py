@@ -324,7 +324,7 @@ def as_sarif(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
 def rule_statistics(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
     """Findings that count per rule and severity, most first (as `ruff --statistics`): count, rule,
     severity, description."""
-    from auditor.checks import RULES
+    from auditor.catalogue import RULES
 
     rank = {"error": 0, "warning": 1, "info": 2}
     rows = [{"count": r["n"], "rule": r["rule"], "severity": r["severity"],
@@ -396,7 +396,7 @@ def changes_between(db: sqlite_utils.Database, old_run: int, new_run: int) -> Ch
 
     def load(run: int) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}
-        for r in store.unsuppressed_findings(db, run):
+        for r in store.unsuppressed_findings(db, run, other=new_run if run == old_run else old_run):
             if r["doc_name"] in shared and (rules is None or r["rule"] in rules or r["rule"] == "internal-error"):
                 out.setdefault(r["fingerprint"], []).append(r)
         return out
@@ -421,7 +421,7 @@ def _both(a: set[str] | None, b: set[str] | None) -> set[str] | None:
 def run_rules(db: sqlite_utils.Database, run_id: int) -> set[str] | None:
     """The rules a run had enabled, from its stored settings (None when they do not say): the rules it
     recorded, else its select and ignore; the link and source rules only with their checks."""
-    from auditor.checks import RULES
+    from auditor.catalogue import RULES
     from auditor.config import expand_rules
     from auditor.errors import ConfigError
 

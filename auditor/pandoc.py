@@ -247,10 +247,12 @@ def pandoc_paper(doc: Document) -> None:
 
 def companions(path: Path) -> list[Path]:
     """The bibliography files a Pandoc paper names in its front matter, that exist inside its folder tree."""
-    from auditor.documents import MAX_BYTES, decode_bytes, read_regular_file
+    from auditor.documents import MAX_BYTES, decode_bytes, file_head, read_regular_file
 
     if path.suffix.lower() not in (".md", ".markdown", ".rmd", ".qmd", ".mdx"):
         return []
+    if not file_head(path, 6).startswith((b"---", b"\xef\xbb\xbf---")):
+        return []  # most papers have no front matter: their first bytes say so
     data = read_regular_file(path, MAX_BYTES)
     if not data.startswith((b"---", b"\xef\xbb\xbf---")):
         return []

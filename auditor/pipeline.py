@@ -198,6 +198,9 @@ def run_units(units: list[Unit], job: Job, *, jobs: int = 1, doc_timeout: float 
     if scheduler:
         return _run_dask(units, job, scheduler, window)
     if (jobs > 1 or (doc_timeout and doc_timeout > 0)) and hasattr(os, "fork"):
+        import auditor.checks
+        import auditor.parsing  # noqa: F401 -- imported once here, shared by the forked workers
+
         return LocalPool(min(jobs, len(units)), job, doc_timeout or None).run(units, window)
     return ((i, audit_unit(u, job)) for i, u in enumerate(units))
 

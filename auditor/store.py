@@ -14,7 +14,7 @@ import hashlib
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +41,8 @@ class Migration:
     tables: dict[str, dict[str, type]] = field(default_factory=dict)
     columns: dict[str, dict[str, type]] = field(default_factory=dict)
     indexes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    then: Callable[[sqlite_utils.Database], None] | None = None  # a step of its own, after the above
+    renames: dict[str, str] = field(default_factory=dict)  # a table's new name (its columns go along)
 
 
 # The schema's history, applied in order and recorded in schema_migrations. Never edit or reorder a
@@ -122,23 +124,38 @@ MIGRATIONS: tuple[Migration, ...] = (
               columns={"documents": {"title": str, "text_sha256": str, "cache_key": str, "reused_from": int,
                                      "audited_on": str, "latest_date": str}},
               indexes=(("documents", ("cache_key",)),)),
+    # Unchanged documents share their entries and citations instead of copying them: the rows are
+    # stored once (entry_rows, citation_rows, by the document row that was audited), and `entries` and
+    # `citations` are views with the same columns as before, one row per document row that shows them.
+    # A reused document row names the rows it shows (rows_of) and the offsets that give them ids of
+    # its own (entry_shift, citation_shift), so ids stay unique across runs as when rows were copied.
+    Migration("0011-shared-rows", renames={"entries": "entry_rows", "citations": "citation_rows"},
+              columns={"documents": {"rows_of": int, "entry_shift": int, "citation_shift": int},
+                       "runs": {"entry_id_end": int, "citation_id_end": int}},
+              indexes=(("documents", ("rows_of",)), ("documents", ("reused_from",))),
+              then=lambda db: _shared_rows(db)),
 )
 MIGRATIONS_TABLE = "schema_migrations"
 PRIMARY_KEYS = {"links": "url", "sources": "key", "texts": "sha256", MIGRATIONS_TABLE: "name"}
 
 
 def _schema() -> dict[str, dict[str, type]]:
-    """Every table and column the migrations declare, in order."""
+    """Every table and column the migrations declare, in order (a renamed table under both names:
+    the old name is the view that shows it)."""
     schema: dict[str, dict[str, type]] = {}
     for m in MIGRATIONS:
         for table, columns in m.tables.items():
             schema.setdefault(table, {}).update(columns)
+        for old, new in m.renames.items():
+            schema[new] = schema[old]
         for table, columns in m.columns.items():
             schema[table].update(columns)
     return schema
 
 
 SCHEMA = _schema()
+# The renamed tables' old names: views with the same columns (see 0011-shared-rows).
+VIEWS = {old: new for m in MIGRATIONS for old, new in m.renames.items()}
 
 
 # PRAGMA application_id of an audit database ("CITA"); files of the previous release have 0 and our tables.
@@ -236,6 +253,10 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 
 
 def _apply(db: sqlite_utils.Database, m: Migration) -> None:
+    tables = set(db.table_names())
+    for old, new in m.renames.items():
+        if old in tables and new not in tables:
+            db.execute(f"alter table [{old}] rename to [{new}]")
     for name, columns in m.tables.items():
         table = db.table(name)
         if not table.exists():
@@ -246,6 +267,36 @@ def _apply(db: sqlite_utils.Database, m: Migration) -> None:
         _add_columns(db, name, columns)
     for name, cols in m.indexes:
         db.table(name).create_index(list(cols), if_not_exists=True)
+    if m.then is not None:
+        m.then(db)
+
+
+def _shared_rows(db: sqlite_utils.Database) -> None:
+    """0011: every existing document row shows its own rows; the views `entries` and `citations`."""
+    db.execute("update documents set rows_of = id, entry_shift = 0, citation_shift = 0 where rows_of is null")
+    for view in ("entries", "citations"):
+        db.execute(f"drop view if exists [{view}]")
+    entry = {"id": "e.id + d.entry_shift", "document_id": "d.id", "refers_to": "e.refers_to + d.entry_shift",
+             "source_entry_id": "e.source_entry_id + d.entry_shift"}
+    db.execute(f"create view entries as select {_view_columns('e', 'entry_rows', entry)} "
+               "from documents d join entry_rows e on e.document_id = d.rows_of")
+    citation = {"id": "c.id + d.citation_shift", "document_id": "d.id", "entry_id": "c.entry_id + d.entry_shift",
+                "suggestion_entry_id": "c.suggestion_entry_id + d.entry_shift",
+                "candidates": _shifted_candidates("c", "d.entry_shift")}
+    db.execute(f"create view citations as select {_view_columns('c', 'citation_rows', citation)} "
+               "from documents d join citation_rows c on c.document_id = d.rows_of")
+
+
+def _view_columns(alias: str, table: str, computed: dict[str, str]) -> str:
+    """The select list of a view over `table`: its columns in order, some computed."""
+    return ", ".join(f"{computed[c]} as {_q(c)}" if c in computed else f"{alias}.{_q(c)}" for c in SCHEMA[table])
+
+
+def _shifted_candidates(alias: str, shift: str) -> str:
+    """SQL for a citation's candidates (a JSON list of entry ids) with `shift` added to each id."""
+    return (f"case when {shift} = 0 or {alias}.candidates is null or {alias}.candidates = '[]' "
+            f"then {alias}.candidates else (select json_group_array(value + {shift}) "
+            f"from json_each({alias}.candidates)) end")
 
 
 def _add_columns(db: sqlite_utils.Database, name: str, columns: dict[str, type]) -> None:
@@ -321,8 +372,11 @@ class RunWriter:
             }).last_pk)
             self.ids.run_id = self.run_id
             self.next_document = _next_id(self.db, "documents")
-            self.next_entry = _next_id(self.db, "entries")
-            self.next_citation = _next_id(self.db, "citations")
+            # Ids shown by the views: past the stored rows' and past every range a reused document took.
+            ends = self.db.execute("select coalesce(max(entry_id_end), 0), coalesce(max(citation_id_end), 0) "
+                                   "from runs").fetchone()
+            self.next_entry = max(_next_id(self.db, "entry_rows"), int(ends[0]))
+            self.next_citation = max(_next_id(self.db, "citation_rows"), int(ends[1]))
             self.conn = conn
         except sqlite3.OperationalError as exc:
             self._cm.__exit__(type(exc), exc, exc.__traceback__)
@@ -370,7 +424,7 @@ class RunWriter:
         for doc_id, d in zip(ids, unit.documents, strict=True):
             row = dict(d.document, id=doc_id, run_id=run, manuscript_id=manuscript_id,
                        cache_key=None if errors else cache_key, audited_on=audited_on,
-                       latest_date=unit.latest_date)
+                       latest_date=unit.latest_date, rows_of=doc_id, entry_shift=0, citation_shift=0)
             conn.execute(f"insert into documents ({', '.join(map(_q, row))}) values ({', '.join('?' * len(row))})",
                          list(row.values()))
             if d.text is not None:
@@ -399,8 +453,9 @@ class RunWriter:
         return ids
 
     def reuse(self, plans: list[tuple[Reuse, list[int]]]) -> None:
-        """Copy unchanged units' rows from the earlier runs that audited them, with new ids: each unit's
-        entry and citation ids are shifted into a range reserved for it, all units in a few statements."""
+        """Add unchanged units from the earlier runs that audited them: new document rows that show the
+        same stored entries and citations (no copy) under ids of their own, each unit's shifted into a
+        range reserved for it, and copies of their findings; all units in a few statements."""
         if not plans:
             return
         conn = self.conn
@@ -413,34 +468,25 @@ class RunWriter:
                           for u, (plan, ids) in enumerate(plans)
                           for old, new in zip(plan.old_documents, ids, strict=True)])
         spans: dict[str, dict[int, tuple[int, int]]] = {}
-        for table in ("entries", "citations"):
+        for table, shift in (("entry_rows", "entry_shift"), ("citation_rows", "citation_shift")):
             spans[table] = {u: (low, high) for u, low, high in conn.execute(
-                f"select r.unit, min(x.id), max(x.id) from temp._reuse r join {table} x on x.document_id = r.old_doc "
-                f"group by r.unit")}
+                f"select r.unit, min(x.id + d.{shift}), max(x.id + d.{shift}) from temp._reuse r "
+                f"join documents d on d.id = r.old_doc join {table} x on x.document_id = d.rows_of group by r.unit")}
         shifts = []
         for u in range(len(plans)):
             de = dc = 0
-            if u in spans["entries"]:
-                low, high = spans["entries"][u]
+            if u in spans["entry_rows"]:
+                low, high = spans["entry_rows"][u]
                 de, self.next_entry = self.next_entry - low, self.next_entry + high - low + 1
-            if u in spans["citations"]:
-                low, high = spans["citations"][u]
+            if u in spans["citation_rows"]:
+                low, high = spans["citation_rows"][u]
                 dc, self.next_citation = self.next_citation - low, self.next_citation + high - low + 1
             shifts.append((de, dc, u))
         conn.executemany("update temp._reuse set de = ?, dc = ? where unit = ?", shifts)
-        conn.execute(f"insert into documents (id, run_id, manuscript_id, reused_from, {_DOC_COPY}) "
-                     f"select r.new_doc, ?, r.manuscript_id, d.id, {_prefixed('d', _DOC_COPY)} "
+        conn.execute(f"insert into documents (id, run_id, manuscript_id, reused_from, rows_of, entry_shift, "
+                     f"citation_shift, {_DOC_COPY}) select r.new_doc, ?, r.manuscript_id, d.id, d.rows_of, "
+                     f"d.entry_shift + r.de, d.citation_shift + r.dc, {_prefixed('d', _DOC_COPY)} "
                      f"from temp._reuse r join documents d on d.id = r.old_doc", [self.run_id])
-        conn.execute(f"insert into entries (id, document_id, refers_to, source_entry_id, {_ENTRY_COPY}) "
-                     f"select e.id + r.de, r.new_doc, e.refers_to + r.de, e.source_entry_id + r.de, "
-                     f"{_prefixed('e', _ENTRY_COPY)} from temp._reuse r join entries e on e.document_id = r.old_doc ")
-        conn.execute("insert into entry_links (entry_id, url) select l.entry_id + r.de, l.url from temp._reuse r "
-                     "join entries e on e.document_id = r.old_doc join entry_links l on l.entry_id = e.id")
-        conn.execute(f"insert into citations (id, document_id, entry_id, suggestion_entry_id, candidates, "
-                     f"{_CITATION_COPY}) select c.id + r.dc, r.new_doc, c.entry_id + r.de, c.suggestion_entry_id + r.de, "
-                     f"case when c.candidates is null or c.candidates = '[]' then c.candidates else "
-                     f"(select json_group_array(value + r.de) from json_each(c.candidates)) end, "
-                     f"{_prefixed('c', _CITATION_COPY)} from temp._reuse r join citations c on c.document_id = r.old_doc ")
         cur = conn.execute(f"insert into findings (run_id, document_id, entry_id, citation_id, related_entry_id, "
                            f"{_FINDING_COPY}) select ?, r.new_doc, f.entry_id + r.de, f.citation_id + r.dc, "
                            f"f.related_entry_id + r.de, {_prefixed('f', _FINDING_COPY)} from temp._reuse r "
@@ -454,9 +500,10 @@ class RunWriter:
     def finish(self, finished_at: str) -> SavedIds:
         """Complete the run's row and commit."""
         paths = self.paths if self.paths is not None else list(self.ids.document_ids)
-        self.conn.execute("update runs set finished_at = ?, paths = ?, documents_count = ?, findings_count = ? "
-                          "where id = ?", [finished_at, json.dumps(paths, ensure_ascii=False), self.documents,
-                                           self.findings, self.run_id])
+        self.conn.execute("update runs set finished_at = ?, paths = ?, documents_count = ?, findings_count = ?, "
+                          "entry_id_end = ?, citation_id_end = ? where id = ?",
+                          [finished_at, json.dumps(paths, ensure_ascii=False), self.documents, self.findings,
+                           self.next_entry, self.next_citation, self.run_id])
         self.__exit__(None, None, None)
         return self.ids
 
@@ -474,9 +521,8 @@ def _columns(table: str, leave_out: tuple[str, ...]) -> str:
 
 
 _DOCUMENT_FIELDS = _columns("documents", ("text",))
-_DOC_COPY = _columns("documents", ("id", "run_id", "manuscript_id", "reused_from"))
-_ENTRY_COPY = _columns("entries", ("id", "document_id", "refers_to", "source_entry_id"))
-_CITATION_COPY = _columns("citations", ("id", "document_id", "entry_id", "suggestion_entry_id", "candidates"))
+_DOC_COPY = _columns("documents", ("id", "run_id", "manuscript_id", "reused_from", "rows_of", "entry_shift",
+                                   "citation_shift"))
 _FINDING_COPY = _columns("findings", ("id", "run_id", "document_id", "entry_id", "citation_id", "related_entry_id"))
 
 
@@ -489,8 +535,8 @@ def _insert(table: str, leading: tuple[str, ...], columns: tuple[str, ...]) -> s
 def _row_inserts() -> tuple[str, str, str]:
     from auditor.rows import CITATION_COLUMNS, ENTRY_COLUMNS, FINDING_COLUMNS
 
-    return (_insert("entries", ("id", "document_id", "refers_to", "source_entry_id"), ENTRY_COLUMNS),
-            _insert("citations", ("id", "document_id", "entry_id", "suggestion_entry_id", "candidates"),
+    return (_insert("entry_rows", ("id", "document_id", "refers_to", "source_entry_id"), ENTRY_COLUMNS),
+            _insert("citation_rows", ("id", "document_id", "entry_id", "suggestion_entry_id", "candidates"),
                     CITATION_COLUMNS),
             _insert("findings", ("run_id", "document_id", "entry_id", "citation_id", "related_entry_id"),
                     FINDING_COLUMNS))
@@ -680,11 +726,17 @@ def document_citations(db: sqlite_utils.Database, document_id: int) -> list[dict
                          [document_id]))
 
 
-def unsuppressed_findings(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
+def unsuppressed_findings(db: sqlite_utils.Database, run_id: int, other: int | None = None) -> list[dict[str, Any]]:
     """The run's findings that count, or would but for the baseline, with the name of their document (for
-    comparing runs: a finding baselined since is not fixed)."""
-    return list(db.query("select f.*, d.name as doc_name from findings f join documents d on d.id = f.document_id "
-                         "where f.run_id = ? and (f.suppressed = 0 or f.baselined = 1)", [run_id]))
+    comparing runs: a finding baselined since is not fixed). With `other` (a run compared with this one),
+    leave out the documents one of the two runs reused from the other: their findings are the same."""
+    query = ("select f.*, d.name as doc_name from findings f join documents d on d.id = f.document_id "
+             "where f.run_id = ? and (f.suppressed = 0 or f.baselined = 1)")
+    if other is None:
+        return list(db.query(query, [run_id]))
+    return list(db.query(query + " and not exists (select 1 from documents o where o.id = d.reused_from and "
+                         "o.run_id = ?) and not exists (select 1 from documents o where o.reused_from = d.id and "
+                         "o.run_id = ?)", [run_id, other, other]))
 
 
 def rule_counts(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
@@ -747,14 +799,14 @@ def citing_places(db: sqlite_utils.Database, urls: set[str] | None = None) -> di
     latest = ("select path, max(run_id) as run_id from documents "
               "where run_id in (select id from runs where status = 'complete') group by path")
     out: dict[str, list[dict[str, Any]]] = {}
-    for r in db.query("select l.url, d.path, e.id as entry_id, e.line, e.locator from entry_links l "
-                      "join entries e on e.id = l.entry_id join documents d on d.id = e.document_id "
+    for r in db.query("select l.url, d.path, e.id as base_id, e.line, e.locator from entry_links l "
+                      "join entry_rows e on e.id = l.entry_id join documents d on d.rows_of = e.document_id "
                       f"join ({latest}) latest on latest.path = d.path and latest.run_id = d.run_id "
                       "order by d.path, e.line"):
         if urls is not None and r["url"] not in urls:
             continue
-        lines = [c[0] for c in db.execute("select distinct line from citations where entry_id = ? order by line "
-                                          "limit 20", [r["entry_id"]])]
+        lines = [c[0] for c in db.execute("select distinct line from citation_rows where entry_id = ? "
+                                          "order by line limit 20", [r["base_id"]])]
         out.setdefault(r["url"], []).append({"path": r["path"], "line": r["line"], "locator": r["locator"],
                                              "cited_lines": lines})
     return out
@@ -763,7 +815,8 @@ def citing_places(db: sqlite_utils.Database, urls: set[str] | None = None) -> di
 def document_urls(db: sqlite_utils.Database, document_id: int) -> list[str]:
     """The URLs the entries of a document cite."""
     return [r["url"] for r in db.query(
-        "select l.url from entry_links l join entries e on e.id = l.entry_id where e.document_id = ?",
+        "select l.url from documents d join entry_rows e on e.document_id = d.rows_of "
+        "join entry_links l on l.entry_id = e.id where d.id = ?",
         [document_id])]
 
 

@@ -110,11 +110,15 @@ def test_a_second_run_reuses_unchanged_documents_and_says_so(tmp_path: Path, mon
                            ("citations", "x.line, x.column, x.raw, x.status, x.candidates is not null"),
                            ("findings", "x.rule, x.severity, x.line, x.message, x.fingerprint")):
         assert of_run(1, table, columns) == of_run(2, table, columns) != []
-    # Citations still point at an entry of their own run (ids were shifted with the copy).
+    # Citations still point at an entry of their own run (the reused document's ids are its own).
     stray = conn.execute("select count(*) from citations c join documents d on d.id = c.document_id "
                          "join entries e on e.id = c.entry_id join documents de on de.id = e.document_id "
                          "where d.run_id = 2 and de.run_id != 2").fetchone()[0]
     assert stray == 0
+    # Nothing was copied: the entries and citations are stored once and shown for both runs.
+    stored = {t: conn.execute(f"select count(*) from {t}").fetchone()[0] for t in ("entry_rows", "citation_rows")}
+    shown = {t: conn.execute(f"select count(*), count(distinct id) from {t}").fetchone() for t in ("entries", "citations")}
+    assert shown["entries"] == (2 * stored["entry_rows"],) * 2 and shown["citations"] == (2 * stored["citation_rows"],) * 2
     # Nothing new, nothing fixed: the comparison with the last run sees the same findings.
     assert "Since run 1: 0 new, 0 fixed" in out
     # An edited file is audited again, the others are not.
@@ -127,6 +131,31 @@ def test_a_second_run_reuses_unchanged_documents_and_says_so(tmp_path: Path, mon
     # --force audits everything again; other settings are other results.
     assert "unchanged" not in audit(db, "docs", "--force")[1]
     assert "unchanged" not in audit(db, "docs", "--select", "unresolved-citation")[1]
+    # Over all these runs, every id the views show is unique, and every run's citations resolve in it.
+    for view in ("entries", "citations"):
+        assert conn.execute(f"select count(*) - count(distinct id) from {view}").fetchone()[0] == 0
+    assert conn.execute("select count(*) from citations c join documents d on d.id = c.document_id "
+                        "join entries e on e.id = c.entry_id join documents de on de.id = e.document_id "
+                        "where d.run_id != de.run_id").fetchone()[0] == 0
+
+
+def test_where_a_url_is_cited_is_known_after_a_run_that_reused_everything(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """`auditor links` names the citing lines from the stored rows a reused document shows."""
+    from auditor.store import citing_places, document_urls, open_db
+
+    corpus(tmp_path, n=2)
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "a.db"
+    audit(db, "docs")
+    first = citing_places(open_db(db))
+    audit(db, "docs")
+    conn = open_db(db)
+    assert first and citing_places(conn) == first
+    assert [(Path(p["path"]).name, p["line"]) for p in first["https://example.org/b"]] == [
+        ("paper00.md", 9), ("paper00.md", 10), ("paper01.md", 9), ("paper01.md", 10)]
+    latest = [r["id"] for r in conn.query("select id from documents where run_id = 2 and path like '%paper00.md'")]
+    assert document_urls(conn, latest[0]) == ["https://example.org/b"] * 2
 
 
 def test_results_that_depend_on_today_are_not_reused_across_the_date(tmp_path: Path) -> None:

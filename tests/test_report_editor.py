@@ -174,8 +174,8 @@ def test_locator_shown_beside_the_line(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "a.db")
     with conn:
         conn.execute("update findings set locator = 'page 4' where line = 7")
-        conn.execute("update citations set locator = 'page 4' where line = 7")
-        conn.execute("update entries set locator = 'page 9'")
+        conn.execute("update citation_rows set locator = 'page 4' where line = 7")
+        conn.execute("update entry_rows set locator = 'page 9'")
     conn.close()
     out = tmp_path / "again"
     render_html(sqlite_utils.Database(tmp_path / "a.db"), 1, out)

@@ -242,11 +242,12 @@ def test_duplicate_check_gives_the_same_pairs_as_all_pairs() -> None:
 def test_deeply_nested_html_is_read_without_the_tree_parser(monkeypatch: pytest.MonkeyPatch) -> None:
     """20,000 nested <div> are read as text line by line, and the recursive HTML parser is never called."""
     from auditor import documents
+    from auditor import html as html_reader
 
     def refuse(text: str) -> list[str]:
         raise AssertionError("read_html called on deeply nested HTML")
 
-    monkeypatch.setattr(documents, "read_html", refuse)
+    monkeypatch.setattr(html_reader, "read_html", refuse)  # (documents imports it when it reads HTML)
     n = 20_000
     html = ("<html><body>\n" + "<div>" * n + "\n<p>Claim (Smith, 2000).</p>\n" + "</div>" * n +
             "\n<h2>References</h2>\n<p>Smith, J. 2000. A title of the work. Pub.</p>\n</body></html>\n")
