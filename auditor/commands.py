@@ -180,20 +180,18 @@ class AuditRun:
         unless force); return the run's id, or None when no document could be read (nothing stored)."""
         from auditor import output as out
         from auditor.baseline import mark_baselined
-        from auditor.pipeline import Job, run_units, unit_key
+        from auditor.pipeline import Job, run_units, unit_keys
         from auditor.store import Reuse, RunWriter, document_row, reusable, run_documents, run_totals
         from auditor.terminal import Progress
         from auditor.timestamps import now_iso
 
         mode = "audit" + (f" baseline {self.baseline.digest()}" if self.baseline is not None else "")
-        keys = [unit_key(u, self.settings, mode) for u in units]
+        keys = unit_keys(units, self.settings, mode)
         left = Counter(self.baseline.counts) if self.baseline is not None else None
         reuse: dict[int, list[int]] = {}
         if not force:
-            for i, key in enumerate(keys):
-                old = reusable(db, key, len(units[i].files), self.today) if key else None
-                if old is not None:
-                    reuse[i] = old
+            stored = reusable(db, {k: len(u.files) for k, u in zip(keys, units, strict=True) if k}, self.today)
+            reuse = {i: stored[k] for i, k in enumerate(keys) if k in stored}
         fresh = [u for i, u in enumerate(units) if i not in reuse]
         job = Job(self.settings, self.today)
         progress = Progress(len(units), "Auditing")

@@ -132,7 +132,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0011-shared-rows", renames={"entries": "entry_rows", "citations": "citation_rows"},
               columns={"documents": {"rows_of": int, "entry_shift": int, "citation_shift": int},
                        "runs": {"entry_id_end": int, "citation_id_end": int}},
-              indexes=(("documents", ("rows_of",)), ("documents", ("reused_from",))),
+              indexes=(("documents", ("rows_of",)), ("documents", ("reused_from",)),
+                       ("documents", ("cache_key", "run_id"))),
               then=lambda db: _shared_rows(db)),
 )
 MIGRATIONS_TABLE = "schema_migrations"
@@ -470,8 +471,10 @@ class RunWriter:
         spans: dict[str, dict[int, tuple[int, int]]] = {}
         for table, shift in (("entry_rows", "entry_shift"), ("citation_rows", "citation_shift")):
             spans[table] = {u: (low, high) for u, low, high in conn.execute(
-                f"select r.unit, min(x.id + d.{shift}), max(x.id + d.{shift}) from temp._reuse r "
-                f"join documents d on d.id = r.old_doc join {table} x on x.document_id = d.rows_of group by r.unit")}
+                f"select unit, min(lo + s), max(hi + s) from (select r.unit as unit, d.{shift} as s, "
+                f"(select min(x.id) from {table} x where x.document_id = d.rows_of) as lo, "
+                f"(select max(x.id) from {table} x where x.document_id = d.rows_of) as hi "
+                f"from temp._reuse r cross join documents d on d.id = r.old_doc) where lo is not null group by unit")}
         shifts = []
         for u in range(len(plans)):
             de = dc = 0
@@ -486,13 +489,13 @@ class RunWriter:
         conn.execute(f"insert into documents (id, run_id, manuscript_id, reused_from, rows_of, entry_shift, "
                      f"citation_shift, {_DOC_COPY}) select r.new_doc, ?, r.manuscript_id, d.id, d.rows_of, "
                      f"d.entry_shift + r.de, d.citation_shift + r.dc, {_prefixed('d', _DOC_COPY)} "
-                     f"from temp._reuse r join documents d on d.id = r.old_doc", [self.run_id])
+                     f"from temp._reuse r cross join documents d on d.id = r.old_doc", [self.run_id])
         cur = conn.execute(f"insert into findings (run_id, document_id, entry_id, citation_id, related_entry_id, "
                            f"{_FINDING_COPY}) select ?, r.new_doc, f.entry_id + r.de, f.citation_id + r.dc, "
                            f"f.related_entry_id + r.de, {_prefixed('f', _FINDING_COPY)} from temp._reuse r "
-                           f"join findings f on f.document_id = r.old_doc", [self.run_id])
+                           f"cross join findings f on f.document_id = r.old_doc", [self.run_id])
         self.findings += max(cur.rowcount, 0)
-        for path, doc_id in conn.execute("select d.path, d.id from temp._reuse r join documents d on d.id = r.new_doc"):
+        for path, doc_id in conn.execute("select d.path, d.id from temp._reuse r cross join documents d on d.id = r.new_doc"):
             self.ids.document_ids[path] = doc_id
             self.documents += 1
         conn.execute("delete from temp._reuse")
@@ -688,22 +691,35 @@ def run_totals(db: sqlite_utils.Database, run_id: int) -> dict[str, int]:
     return totals
 
 
-def reusable(db: sqlite_utils.Database, key: str, files: int, today: dt.date) -> list[int] | None:
-    """The document rows (in order) of the latest run that audited a unit under this key, when its results
-    still hold today: an access date on or after the day they were made, or today, could change them."""
-    rows = db.execute("select id, run_id, audited_on, latest_date from documents where cache_key = ? "
-                      "order by run_id desc, id", [key]).fetchall()
-    if not rows:
-        return None
-    latest_run = rows[0][1]
-    chosen = [r for r in rows if r[1] == latest_run]
-    if len(chosen) != files:
-        return None
+def reusable(db: sqlite_utils.Database, wanted: dict[str, int], today: dt.date) -> dict[str, list[int]]:
+    """For each key (a unit's, with its number of files), the document rows (in order) of the latest run
+    that audited a unit under that key, when its results still hold today: an access date on or after
+    the day they were made, or today, could change them. One query for all the keys."""
+    conn = db.conn
+    outside = not conn.in_transaction
+    conn.execute("create temp table if not exists _keys (key text primary key)")
+    conn.execute("delete from temp._keys")
+    conn.executemany("insert or ignore into temp._keys (key) values (?)", [(k,) for k in wanted])
+    found: dict[str, list[tuple[int, int, str | None, str | None]]] = {}
+    for key, *row in conn.execute("select d.cache_key, d.id, d.run_id, d.audited_on, d.latest_date "
+                                  "from temp._keys k cross join documents d on d.cache_key = k.key and d.run_id = "
+                                  "(select max(l.run_id) from documents l where l.cache_key = k.key)"):
+        found.setdefault(key, []).append(tuple(row))
+    conn.execute("delete from temp._keys")
+    if outside and conn.in_transaction:
+        conn.commit()  # (the temporary table's inserts began one: the run's own must start afresh)
     day = today.isoformat()
-    for _id, _run, audited_on, latest_date in chosen:
-        if not audited_on or (latest_date and (latest_date >= audited_on or latest_date >= day)):
-            return None
-    return [r[0] for r in chosen]
+    out: dict[str, list[int]] = {}
+    for key, rows in found.items():
+        latest_run = max(r[1] for r in rows)
+        chosen = sorted(r for r in rows if r[1] == latest_run)
+        if len(chosen) != wanted[key]:
+            continue
+        if any(not audited_on or (latest_date and (latest_date >= audited_on or latest_date >= day))
+               for _id, _run, audited_on, latest_date in chosen):
+            continue
+        out[key] = [r[0] for r in chosen]
+    return out
 
 
 def run_manuscripts(db: sqlite_utils.Database, run_id: int) -> dict[int, str]:

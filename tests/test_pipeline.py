@@ -100,6 +100,7 @@ def test_a_second_run_reuses_unchanged_documents_and_says_so(tmp_path: Path, mon
     assert code == 0
     assert "(unchanged: results reused)" in out and "(8 unchanged, results reused)" in out  # not the broken one
     conn = sqlite3.connect(db)
+    assert conn.execute("select count(*) from runs where finished_at is not null").fetchone()[0] == 2  # stored
     reused = conn.execute("select count(*) from documents where run_id = 2 and reused_from is not null").fetchone()[0]
     assert reused == 8
     # The copies are the same results: compare run 1 and run 2 row for row, by document, without ids.
