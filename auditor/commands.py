@@ -180,13 +180,13 @@ class AuditRun:
         unless force); return the run's id, or None when no document could be read (nothing stored)."""
         from auditor import output as out
         from auditor.baseline import mark_baselined
-        from auditor.pipeline import Job, run_units, unit_keys
+        from auditor.pipeline import Job, run_units, unit_key
         from auditor.store import Reuse, RunWriter, document_row, reusable, run_documents, run_totals
         from auditor.terminal import Progress
         from auditor.timestamps import now_iso
 
         mode = "audit" + (f" baseline {self.baseline.digest()}" if self.baseline is not None else "")
-        keys = unit_keys(units, self.settings, mode)
+        keys = [unit_key(u, self.settings, mode) for u in units]
         left = Counter(self.baseline.counts) if self.baseline is not None else None
         reuse: dict[int, list[int]] = {}
         if not force:

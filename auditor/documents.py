@@ -130,15 +130,26 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def file_head(p: Path, size: int) -> bytes:
-    """The first bytes of a regular file, opened as read_regular_file opens it (never blocking on a FIFO);
-    empty for anything that is not a regular file or cannot be read."""
+def open_nonblocking(p: Path | str) -> tuple[int, int]:
+    """Open a file for reading without blocking (a FIFO would block an ordinary open) and return the
+    descriptor and the mode of what was opened (check that, not a stat made before: it may have been
+    swapped in between); OSError as os.open raises it."""
+    fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     try:
-        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        return fd, os.fstat(fd).st_mode
+    except OSError:
+        os.close(fd)
+        raise
+
+
+def file_head(p: Path, size: int) -> bytes:
+    """The first bytes of a regular file; empty for anything else or what cannot be read."""
+    try:
+        fd, mode = open_nonblocking(p)
     except OSError:
         return b""
     try:
-        return os.read(fd, size) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+        return os.read(fd, size) if stat.S_ISREG(mode) else b""
     except OSError:
         return b""
     finally:
@@ -163,11 +174,10 @@ def read_regular_file(p: Path, limit: int) -> bytes:
     if before.st_size > limit:
         raise DocumentError(f"{p}: too large ({before.st_size} bytes; the limit is {limit})")
     try:
-        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        fd, mode = open_nonblocking(p)
     except OSError as exc:
         raise DocumentError(f"{p}: cannot be read ({exc.strerror or exc})") from None
     try:
-        mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise DocumentError(f"{p}: is {_kind(mode)}, not a regular file; not read")
         chunks: list[bytes] = []

@@ -27,7 +27,7 @@ from typing import Any
 
 from auditor import __version__
 from auditor.config import Settings
-from auditor.documents import MAX_BYTES
+from auditor.documents import MAX_BYTES, open_nonblocking
 from auditor.rows import UnitRows, unit_rows
 from auditor.store import DocumentResult
 
@@ -128,12 +128,10 @@ def settings_fingerprint(settings: Settings, path: str) -> str:
     severities (the tool's version and the run's mode are added by `unit_key`)."""
     if not settings.per_path_ignores:  # the same for every path: worked out once per run
         key = (id(settings), tuple(settings.select), tuple(settings.ignore), tuple(settings.severities.items()))
-        found = _FINGERPRINTS.get(key)
-        if found is None:  # (unit_keys' threads may race here: each gets a right answer)
-            found = _fingerprint(settings, None)
+        if key not in _FINGERPRINTS:
             _FINGERPRINTS.clear()
-            _FINGERPRINTS[key] = found
-        return found
+            _FINGERPRINTS[key] = _fingerprint(settings, None)
+        return _FINGERPRINTS[key]
     return _fingerprint(settings, path)
 
 
@@ -153,9 +151,9 @@ def file_digest(path: Path) -> str | None:
     try:
         # Non-blocking, and only a regular file: a FIFO or a device named as a document must not hang or
         # flood the run here (the loader gives it its error).
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        fd, mode = open_nonblocking(path)
         with open(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            if not stat.S_ISREG(mode):
                 return None
             remaining = MAX_BYTES + 1
             while remaining > 0 and (chunk := handle.read(min(1 << 20, remaining))):
@@ -176,12 +174,6 @@ def unit_key(unit: Unit, settings: Settings, mode: str) -> str | None:
             return None
         digest.update(f"\x1e{f}\x1f{content}\x1f{settings_fingerprint(settings, str(f))}".encode())
     return digest.hexdigest()
-
-
-def unit_keys(units: list[Unit], settings: Settings, mode: str) -> list[str | None]:
-    """unit_key of each unit. (Threads do not help: hashing an archive of small files holds the GIL
-    between reads; measured slower with four threads than with one.)"""
-    return [unit_key(u, settings, mode) for u in units]
 
 
 # --- Running units -----------------------------------------------------------------------------------
