@@ -375,14 +375,14 @@ def _stray_block(section: _Section, el: Tag, subsection: str | None) -> None:
     """A paragraph between or after the lists under a reference heading (a Word or PDF export breaks a
     list where an entry's link was set on a line of its own): a lone link continues the entry before it,
     and a paragraph that reads strongly like a reference is an entry; anything else is not taken."""
-    from auditor.parsing.entries import is_url_only, parse_entry, reference_score
+    from auditor.parsing.entries import is_url_only, parse_entry, reads_as_reference
 
     text = " ".join(el.get_text(" ").split())
     if not text:
         return
     if is_url_only(text.rstrip(".,;")) and section.items:
         section.tails.setdefault(id(section.items[-1][0]), []).append(el)
-    elif reference_score(parse_entry(text)) >= 3:
+    elif reads_as_reference(parse_entry(text), 3):
         section.items.append((el, subsection))
 
 

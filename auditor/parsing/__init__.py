@@ -17,7 +17,7 @@ from auditor.model import (
     ReferenceSection,
 )
 from auditor.parsing.citations import build_paragraphs, find_citations
-from auditor.parsing.entries import looks_like_reference, parse_entries, reference_score, resolve_notes
+from auditor.parsing.entries import looks_like_reference, parse_entries, reads_as_reference, resolve_notes
 from auditor.parsing.sections import reference_sections
 
 # Footnote definitions: Pandoc/GFM "[^1]:" and reStructuredText ".. [1] …".
@@ -150,7 +150,7 @@ def _holds(declared: list[tuple[int, int]], c: Citation) -> bool:
 
 
 def _reads_as_list(section: ReferenceSection, entries: list[Entry]) -> bool:
-    """Whether most items read like references (two signals each: see reference_score). A notes
+    """Whether most items read like references (two signals each: see entries.reads_as_reference). A notes
     section may hold explanatory notes, so there numbered items are enough; bulleted prose under
     "Catatan" is not a list of notes."""
     if not entries:
@@ -162,5 +162,9 @@ def _reads_as_list(section: ReferenceSection, entries: list[Entry]) -> bool:
         return True  # numbered 1, 2, 3, … under a reference heading: a list by its form
     if len(entries) <= 2 and not section.footnotes and section.heading:
         return True  # one or two items under a reference heading: too few to judge by content
-    strong = sum(reference_score(e) >= 2 for e in entries)
-    return strong * 2 >= len(entries)
+    strong = 0
+    for e in entries:  # until half of them read as references
+        strong += reads_as_reference(e)
+        if strong * 2 >= len(entries):
+            return True
+    return False

@@ -29,6 +29,9 @@ MONTH = r"(?=[adfjmnops])(?:" + "|".join(_MONTH_NAMES) + r")\.?"
 YEAR = r"(?:1[5-9]\d\d|20\d\d)"
 # Every date form holds a year: text without one (most lines) has no date, and no pattern need run.
 HAS_YEAR = re.compile(YEAR)
+# Every form but the ISO one holds a month name as a word of its own (before a space, a comma or a dot):
+# text without one (most entries: "(2020)", "2020.") needs only the ISO scan, not four more.
+HAS_MONTH = re.compile(rf"\b(?=[adfjmnops])(?:{'|'.join(_MONTH_NAMES)})(?!\w)", re.I)
 
 DAY_MONTH_YEAR = re.compile(rf"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?P<m>{MONTH})\s*,?\s+(?P<y>{YEAR})\b", re.I)
 MONTH_DAY_YEAR = re.compile(rf"\b(?P<m>{MONTH})\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s*,\s*(?P<y>{YEAR})\b", re.I)
@@ -71,7 +74,7 @@ def impossible_dates(text: str) -> list[str]:
     out: list[str] = []
     if not HAS_YEAR.search(text):
         return out
-    for pattern in (ISO_DATE, DAY_MONTH_YEAR, MONTH_DAY_YEAR):
+    for pattern in (ISO_DATE, DAY_MONTH_YEAR, MONTH_DAY_YEAR) if HAS_MONTH.search(text) else (ISO_DATE,):
         for m in pattern.finditer(text):
             month = int(m["m"]) if m["m"].isdigit() else _month(m["m"])
             day, year = int(m["d"]), int(m["y"])
@@ -101,14 +104,15 @@ def find_dates(text: str, *, month_year: bool = True, year_only: bool = False) -
 
     for m in ISO_DATE.finditer(text):
         add(m, int(m["y"]), int(m["m"]), int(m["d"]))
-    for pattern in (DAY_MONTH_YEAR, MONTH_DAY_YEAR):
+    named = HAS_MONTH.search(text) is not None
+    for pattern in (DAY_MONTH_YEAR, MONTH_DAY_YEAR) if named else ():
         for m in pattern.finditer(text):
             add(m, int(m["y"]), _month(m["m"]), int(m["d"]))
-    for m in YEAR_MONTH_DAY.finditer(text):
+    for m in YEAR_MONTH_DAY.finditer(text) if named else ():
         if m["m"].lower().rstrip(".") == "may" and not m["m"][0].isupper():
             continue
         add(m, int(m["y"]), _month(m["m"]), int(m["d"]) if m["d"] else None)
-    if month_year:
+    if month_year and named:
         for m in MONTH_YEAR.finditer(text):
             # "may 2020" is too often the verb; require a capital for the short ambiguous names.
             if m["m"].lower() == "may" and not m["m"][0].isupper():

@@ -632,25 +632,37 @@ AUTHOR_START = re.compile(r"^(?:[-*+•]\s+|\[?\d{1,4}[.)\]]\s*)?(?:[A-Z\u00C0-\
                           r"[^()\n]{2,80}?\(\s*(?:1[5-9]|20)\d\d[a-z]?\s*\)|[^.\n]{2,60}\.\s*(?:1[5-9]|20)\d\d[a-z]?\.)")
 
 
-def reference_score(entry: Entry) -> int:
-    """How much an item reads like a reference: one point for each of a year, a URL or DOI, an author
-    where authors stand, a marked title and a container or locator; prose (long, in the first person)
-    loses points. Two points make a reference; a note form or a bare URL is one by itself."""
+def reads_as_reference(entry: Entry, points: int = 2) -> bool:
+    """Whether an item reads like a reference. It scores one point for each of a year, a URL or DOI, an
+    author where authors stand, a marked title and a container or locator; prose (long, in the first
+    person) loses points. Two points make a reference; a note form or a bare URL is one by itself."""
+    return _score(entry, points) >= points
+
+
+def _score(entry: Entry, enough: int) -> int:
+    """The reference score, its signals read only until the score reaches `enough`."""
     if entry.kind in ("ibid", "op-cit", "loc-cit", "idem"):
         return 3
     text = strip_markdown(" ".join(entry.raw.split()))
     if entry.urls and is_url_only(entry.raw.split("\n")[0]) and len(entry.raw.split()) <= 3:
         return 2
-    titled_link = bool(entry.urls) and len(URL_SPAN.sub(" ", text).split()) >= 3  # "[[1] Title](url)"
-    score = sum((bool(entry.year), bool(entry.urls or entry.doi), bool(AUTHOR_START.match(text)) or titled_link,
-                 bool(TITLE_MARK.search(entry.raw) or re.search(r"[“\"].{8,}[”\"]", text)),
-                 bool(CONTAINER_CUE.search(text))))
-    words = len(text.split())
-    if words > 60:
+    score = -(len(text.split()) > 60)
+    unlinked = URL_SPAN.sub(" ", text)
+    if FIRST_PERSON.search(unlinked):
         score -= 1
-    if FIRST_PERSON.search(URL_SPAN.sub(" ", text)):
-        score -= 1
+    signals = (lambda: bool(entry.year), lambda: bool(entry.urls or entry.doi),
+               # "[[1] Title](url)": a titled link stands where the author would
+               lambda: bool(AUTHOR_START.match(text)) or (bool(entry.urls) and len(unlinked.split()) >= 3),
+               lambda: bool(TITLE_MARK.search(entry.raw) or QUOTED_LONG.search(text)),
+               lambda: bool(CONTAINER_CUE.search(text)))
+    for signal in signals:
+        if score >= enough:
+            break
+        score += signal()
     return score
+
+
+QUOTED_LONG = re.compile(r"[“\"].{8,}[”\"]")
 
 
 ONLINE_CUE = re.compile(r"\[\s*online\s*\]|\bavailable\s*(?:at|from|online)?\s*:|\btersedia\s+(?:di|pada|dari)?\s*:?|"
@@ -707,5 +719,5 @@ def cites_a_work(entry: Entry) -> bool:
     """Whether a note cites a work (an author where authors stand, a year, a DOI or a container) rather
     than explaining something in prose with, at most, a link."""
     text = URL_SPAN.sub(" ", strip_markdown(" ".join(entry.raw.split())))
-    return reference_score(entry) >= 2 and bool(entry.year or entry.doi or AUTHOR_START.match(text)
+    return reads_as_reference(entry) and bool(entry.year or entry.doi or AUTHOR_START.match(text)
                                                or CONTAINER_CUE.search(text))
