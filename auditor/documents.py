@@ -73,6 +73,11 @@ WHOLE_FILE = 0  # the key of ignore_directives for `<!-- auditor-ignore-file: �
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
+def split_lines(text: str) -> list[str]:
+    """The text's lines, split at CR LF, CR or LF (not at the other breaks `str.splitlines` knows)."""
+    return LINE_BREAK.split(text) if "\r" in text else text.split("\n")
+
+
 def supported_suffixes() -> list[str]:
     """The file name endings the auditor reads."""
     return sorted(s for s in FORMATS if s)
@@ -205,7 +210,7 @@ def document_from_bytes(path: str, data: bytes, fmt: str) -> Document:
     if not data.strip():
         raise DocumentError(f"{path}: the file is empty")
     text, encoding = decode_bytes(path, data)
-    lines = LINE_BREAK.split(text)
+    lines = split_lines(text)
     lines, repaired = repair_mojibake(lines)
     html = None
     if fmt == "html":
@@ -228,7 +233,7 @@ def document_from_bytes(path: str, data: bytes, fmt: str) -> Document:
     )
     if fmt in ("md", "html"):
         doc.skip_lines = markup_lines(lines) if fmt == "md" else html.skip_lines if html is not None else set()
-        doc.ignore_directives = ignore_directives(LINE_BREAK.split(text))
+        doc.ignore_directives = ignore_directives(split_lines(text)) if "auditor-ignore" in text else {}
     if fmt in ("txt", "md"):
         from auditor.parsing.layout import page_furniture
 
@@ -295,6 +300,9 @@ def _control_share(text: str) -> float:
 def repair_mojibake(lines: list[str]) -> tuple[list[str], list[int]]:
     """Undo UTF-8-read-as-Latin-1 damage line by line; return the lines and the numbers repaired."""
     out, repaired = [], []
+    joined = "\n".join(lines)
+    if not any(c in joined for c in "ÃÂâ"):  # every form of the damage starts with one of these
+        return lines, repaired
     for number, line in enumerate(lines, 1):
         if not MOJIBAKE.search(line):
             out.append(line)
@@ -432,7 +440,7 @@ def flat_html_lines(text: str) -> list[str]:
         pos = close
     pieces.append(text[pos:])
     text = re.sub(r"<[^<>]{0,4000}>", lambda m: " " + "\n" * m.group(0).count("\n"), "".join(pieces))
-    return [" ".join(html.unescape(line).split()) for line in LINE_BREAK.split(text)]
+    return [" ".join(html.unescape(line).split()) for line in split_lines(text)]
 
 
 def _find_close(text: str, start: re.Match[str]) -> int:

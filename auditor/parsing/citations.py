@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from auditor.model import Citation, CitationKind, Document, Paragraph
 from auditor.parsing.dates import HAS_YEAR, MONTHS
@@ -625,7 +625,9 @@ def _covered_by(taken: list[Citation], closed: bool) -> Callable[[int], bool]:
 
 def _glued_keys(para: Paragraph, taken: list[Citation]) -> list[Citation]:
     """"Graves2014": a family name glued to a year, as tables in blog posts label the works they cite."""
-    out = []
+    out: list[Citation] = []
+    if not _year_after_word(para.text):  # (one scan for years rather than a try at every capital)
+        return out
     inside = _covered_by(taken, closed=False)
     for m in GLUED_KEY.finditer(para.text):
         if inside(m.start()):
@@ -636,11 +638,43 @@ def _glued_keys(para: Paragraph, taken: list[Citation]) -> list[Citation]:
     return out
 
 
+def _year_after_word(text: str) -> bool:
+    """Whether a year follows a word character or a hyphen, as in every glued key."""
+    for m in A_YEAR.finditer(text):
+        s = m.start()
+        if s and (text[s - 1].isalnum() or text[s - 1] in "_-"):
+            return True
+    return False
+
+
+COMMA_YEAR = re.compile(r",\s+(?:1[5-9]|20)\d\d")
+# The names of a bare citation are looked for only this far before its ", 2013" (two names and "et al.").
+BARE_WINDOW = 200
+
+
+def _bare_matches(text: str) -> Iterator[re.Match[str]]:
+    """BARE_CITATION.finditer(text), reading only the window before each ", 2013" rather than trying the
+    pattern at every capital: a match ends at the first such comma after its start (no name holds one),
+    so the leftmost match within a window cut there is where the whole text has its match, if anywhere."""
+    pos = 0
+    for hit in COMMA_YEAR.finditer(text):
+        if hit.start() < pos:
+            continue
+        lo = max(pos, hit.start() - BARE_WINDOW)
+        while (cut := BARE_CITATION.search(text, lo, hit.end())) is not None:
+            whole = BARE_CITATION.match(text, cut.start())  # what follows the cut may undo it: "2013-2015"
+            if whole is not None:
+                yield whole
+                pos = whole.end()
+                break
+            lo = cut.start() + 1
+
+
 def _bare(para: Paragraph, taken: list[Citation]) -> list[Citation]:
     """"Rogers, 2013" written without brackets; matching keeps it only when it names an entry exactly."""
-    out = []
+    out: list[Citation] = []
     inside = _covered_by(taken, closed=True)
-    for m in BARE_CITATION.finditer(para.text):
+    for m in _bare_matches(para.text):
         if inside(m.start()):
             continue
         names_text = m.group("names")

@@ -31,25 +31,25 @@ YEAR = r"(?:1[5-9]\d\d|20\d\d)"
 HAS_YEAR = re.compile(YEAR)
 # Every form but the ISO one holds a month name as a word of its own (before a space, a comma or a dot):
 # text without one (most entries: "(2020)", "2020.") needs only the ISO scan, not four more.
-HAS_MONTH = re.compile(rf"\b(?=[adfjmnops])(?:{'|'.join(_MONTH_NAMES)})(?!\w)", re.I)
+HAS_MONTH = re.compile(rf"(?=[adfjmnops])\b(?:{'|'.join(_MONTH_NAMES)})(?!\w)", re.I)
 
-DAY_MONTH_YEAR = re.compile(rf"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?P<m>{MONTH})\s*,?\s+(?P<y>{YEAR})\b", re.I)
-MONTH_DAY_YEAR = re.compile(rf"\b(?P<m>{MONTH})\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s*,\s*(?P<y>{YEAR})\b", re.I)
-ISO_DATE = re.compile(rf"\b(?P<y>{YEAR})-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b")
-MONTH_YEAR = re.compile(rf"\b(?P<m>{MONTH})\s*,?\s+(?P<y>{YEAR})\b", re.I)
-YEAR_ONLY = re.compile(rf"(?<![\d/.\-])(?P<y>{YEAR})(?![\d/])")
+DAY_MONTH_YEAR = re.compile(rf"(?=\d)\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?P<m>{MONTH})\s*,?\s+(?P<y>{YEAR})\b", re.I)
+MONTH_DAY_YEAR = re.compile(rf"(?=[adfjmnops])\b(?P<m>{MONTH})\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s*,\s*(?P<y>{YEAR})\b", re.I)
+ISO_DATE = re.compile(rf"(?=[12])\b(?P<y>{YEAR})-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b")
+MONTH_YEAR = re.compile(rf"(?=[adfjmnops])\b(?P<m>{MONTH})\s*,?\s+(?P<y>{YEAR})\b", re.I)
+YEAR_ONLY = re.compile(rf"(?=[12])(?<![\d/.\-])(?P<y>{YEAR})(?![\d/])")
 
 ACCESS_WORDS = (
     r"accessed(?:\s+on)?|retrieved(?:\s+on)?|viewed(?:\s+on)?|last\s+accessed|date\s+accessed|"
     r"diakses(?:\s+pada)?(?:\s+tanggal)?|diunduh(?:\s+pada)?(?:\s+tanggal)?|"
     r"dikunjungi(?:\s+pada)?|akses(?:\s+pada)?|tanggal\s+akses|accessed\s+date"
 )
-ACCESS = re.compile(rf"(?:\[|\()?\b(?P<word>{ACCESS_WORDS}|cited)\b\s*:?\s*", re.I)
+ACCESS = re.compile(rf"(?=[\[(ardvltc])(?:\[|\()?\b(?P<word>{ACCESS_WORDS}|cited)\b\s*:?\s*", re.I)
 # "Diakses Rabu, 1 Mei 2013", "Retrieved Monday, 3 June 2024": a weekday before the date.
 WEEKDAY = re.compile(r"^(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|ahad|monday|tuesday|wednesday|"
                      r"thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.?,?\s+", re.I)
 # Vancouver "[cited 2013 Jan 5]": year, month, day.
-YEAR_MONTH_DAY = re.compile(rf"\b(?P<y>{YEAR})\s+(?P<m>{MONTH})(?:\s+(?P<d>[0-3]?\d))?\b", re.I)
+YEAR_MONTH_DAY = re.compile(rf"(?=[12])\b(?P<y>{YEAR})\s+(?P<m>{MONTH})(?:\s+(?P<d>[0-3]?\d))?\b", re.I)
 
 
 @dataclass(frozen=True)

@@ -447,7 +447,7 @@ WORD_AT_END = re.compile(r"([\w'’\-]+)[,.]*$")
 def _word_before(text: str, end: int) -> str:
     """The last word of text[:end] (trailing ".?! " and ",." ignored), reading only a short window
     before `end` unless the word may be longer, so that each boundary costs the same in a long entry."""
-    lo = max(0, end - 200)
+    lo = max(0, end - 40)
     chunk = text[lo:end].rstrip(".?! ")
     m = WORD_AT_END.search(chunk)
     if lo > 0 and (not chunk or (m and m.start() == 0)):
@@ -518,7 +518,10 @@ def _parse_fields(entry: Entry, plain: str) -> None:
         entry.container = container or None
 
 
-TITLE_MARK = re.compile(r"(?<![*\w])\*(?!\*)[^*]+\*(?!\*)|(?<!\w)_(?!_)[^_]+_(?!\w)|“[^”]+”|(?<![\w])\"[^\"]+\"")
+# (Each pattern below whose branches all start with a lookbehind or a word boundary is led by a lookahead
+# naming its possible first characters: the engine then skips to those at once instead of trying every
+# branch at every position, the same matches in a fraction of the time.)
+TITLE_MARK = re.compile(r"(?=[*_“\"])(?:(?<![*\w])\*(?!\*)[^*]+\*(?!\*)|(?<!\w)_(?!_)[^_]+_(?!\w)|“[^”]+”|(?<![\w])\"[^\"]+\")")
 
 
 def _authors_before_title(entry: Entry, body: str) -> None:
@@ -542,7 +545,7 @@ def _authors_before_title(entry: Entry, body: str) -> None:
 
 
 ORGANISATION = re.compile(
-    r"\b(?:kementerian|badan|dinas|departemen|direktorat|sekretariat|lembaga|pusat|pemerintah|komisi|dewan|"
+    r"(?=[abcdfgiklmopsuy])\b(?:kementerian|badan|dinas|departemen|direktorat|sekretariat|lembaga|pusat|pemerintah|komisi|dewan|"
     r"yayasan|perusahaan|universitas|institut|kantor|asosiasi|ministry|department|university|institute|"
     r"organi[sz]ation|association|council|commission|agency|office|bureau|society|foundation|centre|center|"
     r"corporation|committee|government|bank)\b", re.I)
