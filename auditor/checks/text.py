@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from auditor.checks.registry import AuditContext, Hit, rule
 from auditor.model import Citation, Severity, year_number
-from auditor.parsing.dates import find_dates
+from auditor.parsing.dates import HAS_YEAR, find_dates
 
 QUOTE = re.compile(r"“([^”]{3,600})”|(?<![\w])\"([^\"\n]{3,600}?)\"(?![\w])|‘([^’]{3,400})’")
 TITLE_CUE = re.compile(r"(?:judul|berjudul|bertajuk|entitled|titled|title|called|disebut|istilah|slogan|tagline|"
@@ -56,8 +56,8 @@ def anachronistic_citation(ctx: AuditContext) -> Iterator[Hit]:
             passage = passage.rsplit("\n\n", 1)[-1]
             previous_end = max(previous_end, c.offset + len(c.raw))
             year = _cited_year(ctx, c)
-            if year is None:
-                continue
+            if year is None or not any(int(y.group(0)) > year for y in HAS_YEAR.finditer(passage)):
+                continue  # (every date form writes its year in digits: no later year, no later date)
             # Only a date to the day is evidence of a dated event; "in February 2024" is too often context.
             # (Month-and-year forms are read last, so leaving them out changes no dated match.)
             later = [d for d in find_dates(passage, month_year=False) if d.date.day and d.date.year > year]
