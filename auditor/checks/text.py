@@ -9,7 +9,7 @@ from auditor.checks.registry import AuditContext, Hit, rule
 from auditor.model import Citation, Severity, year_number
 from auditor.parsing.dates import HAS_YEAR, find_dates
 
-QUOTE = re.compile(r"“([^”]{3,600})”|(?<![\w])\"([^\"\n]{3,600}?)\"(?![\w])|‘([^’]{3,400})’")
+QUOTE = re.compile(r"(?=[“\"‘])(?:“([^”]{3,600})”|(?<![\w])\"([^\"\n]{3,600}?)\"(?![\w])|‘([^’]{3,400})’)")
 TITLE_CUE = re.compile(r"(?:judul|berjudul|bertajuk|entitled|titled|title|called|disebut|istilah|slogan|tagline|"
                        r"kampanye|campaign|hashtag|tema|theme)\s*[:,]?\s*$", re.I)
 MIN_WORDS = 150

@@ -60,9 +60,9 @@ for _month in MONTHS:
     SENTENCE_WORDS.add(_month)
 
 # "[12]", "[3-5, 9]", and "\\[12\\]" as Word exports to Markdown write it.
-NUMERIC_BRACKET = re.compile(r"(?<![!\]])\\?\[(?P<body>\d{1,4}(?:\s*[-–—,]\s*\d{1,4})*)\\?\](?!\()")
+NUMERIC_BRACKET = re.compile(r"(?=[\\\[])(?<![!\]])\\?\[(?P<body>\d{1,4}(?:\s*[-–—,]\s*\d{1,4})*)\\?\](?!\()")
 # A symbolic label: "[RFC2396]", "[STD63]", "[Hol14]".
-LABEL_BRACKET = re.compile(r"(?<![\w\]\\])\[(?P<body>[A-Za-z][\w.+\-]{1,24})\](?![(\[:])")
+LABEL_BRACKET = re.compile(r"(?=\[)(?<![\w\]\\])\[(?P<body>[A-Za-z][\w.+\-]{1,24})\](?![(\[:])")
 KEY_SHAPED = re.compile(r"[A-Z][A-Za-z\-]*\d{2,4}[a-z]?")
 # "Graves2014" as the text of a link (tables in blog posts): a name glued to a year.
 # "Menurut Rogers, 2013, …", "as in Luong, et al., 2015": an author and a year with no brackets at all.
@@ -150,7 +150,7 @@ def _page_break(parts: list[str], line: str) -> bool:
     return bool(previous) and previous[-1] not in ".!?:”\"')" and nxt[:1].islower()
 
 
-GLUED = re.compile(r"(?<=[^\W\d_][.,;:!?”\"’')])(?P<body>\d{1,3})(?=[\s\[(]|$)")
+GLUED = re.compile(r"(?=\d)(?<=[^\W\d_][.,;:!?”\"’')])(?P<body>\d{1,3})(?=[\s\[(]|$)")
 
 
 def find_citations(paragraphs: list[Paragraph], numbered: bool, notes: bool,

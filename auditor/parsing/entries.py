@@ -37,8 +37,8 @@ YEAR_RE = r"(?:1[5-9]\d\d|20\d\d)"
 NO_DATE = r"n\.\s?d\.?|t\.\s?t\.?|tanpa\s+tahun|s\.\s?a\.|no\s+date|undated"
 YEAR_TOKEN = rf"(?:{YEAR_RE}[a-z]?|{NO_DATE})"
 YEAR_PAREN = re.compile(rf"\(\s*(?P<y>{YEAR_TOKEN})\s*(?:,[^)]*)?\)", re.I)
-YEAR_SENTENCE = re.compile(rf"(?:^|(?<=[.,;:]\s)|(?<=[.,;:]))\s*(?P<y>{YEAR_TOKEN})(?!\.\d)(?=\s*[.,;:)]|\s*$)", re.I)
-YEAR_BARE = re.compile(rf"(?<![\w/.\-])(?P<y>{YEAR_RE}[a-z]?)(?![\w/]|\.\d)")
+YEAR_SENTENCE = re.compile(rf"(?=[\s12ntsu])(?:^|(?<=[.,;:]\s)|(?<=[.,;:]))\s*(?P<y>{YEAR_TOKEN})(?!\.\d)(?=\s*[.,;:)]|\s*$)", re.I)
+YEAR_BARE = re.compile(rf"(?=[12])(?<![\w/.\-])(?P<y>{YEAR_RE}[a-z]?)(?![\w/]|\.\d)")
 INITIAL = re.compile(r"^(?:[A-Z]\.?-?){1,3}$")
 # (The lookahead names the first characters of every branch: most positions fail on it at once.)
 URL_SPAN = re.compile(r"(?=[<hfwd1])(?:<[^>]*>|\b(?:https?|ftp)://\S+|\bwww\.\S+|\bdoi:\s*\S+|\b10\.\d{4,9}/\S+)", re.I)
@@ -49,9 +49,9 @@ NOTE_KINDS = [
     (EntryKind.IDEM, re.compile(r"^idem\b\.?", re.I)),
 ]
 # "Archived from the original on 3 May 2020" dates the archive copy, not the work.
-ARCHIVED = re.compile(r"\b(?:archived|diarsipkan)\s+(?:from\s+the\s+original\s*(?:\([^)]{0,20}\)\s*)?)?"
+ARCHIVED = re.compile(r"(?=[ad])\b(?:archived|diarsipkan)\s+(?:from\s+the\s+original\s*(?:\([^)]{0,20}\)\s*)?)?"
                       r"(?:on|pada)\s+[^.]{0,40}", re.I)
-DANGLING_ACCESS = re.compile(r"\b(?:accessed|diakses|retrieved|diunduh|available(?:\s+at)?)\s*(?:on|pada)?\s*[.:,]?\s*$", re.I)
+DANGLING_ACCESS = re.compile(r"(?=[adr])\b(?:accessed|diakses|retrieved|diunduh|available(?:\s+at)?)\s*(?:on|pada)?\s*[.:,]?\s*$", re.I)
 
 
 @dataclass
@@ -160,7 +160,7 @@ def _marked_style(lines: list[tuple[int, str]], marks: list[Marker]) -> bool:
 WIKI_BRACKETS = re.compile(r"^\[\[(.*)\]\]$")
 URL_ONLY = re.compile(r"(?:online\s*:?\s*)?<?(?:https?://|www\.)\S+>?", re.I)
 FAMILY_COMMA_GIVEN = re.compile(r"^[^\W\d_][\w'’\-]+,\s+(?:[A-Z]\.|[A-Z][a-z]+)")
-YEAR_OR_NO_DATE = re.compile(rf"\b{YEAR_RE}[a-z]?\b|\b(?:{NO_DATE})", re.I)
+YEAR_OR_NO_DATE = re.compile(rf"(?=[12ntsu])(?:\b{YEAR_RE}[a-z]?\b|\b(?:{NO_DATE}))", re.I)
 
 
 def is_url_only(text: str) -> bool:
@@ -627,7 +627,7 @@ CONTAINER_CUE = re.compile(r"\b(?:pp?\.|hlm\.|hal\.|vol\.|no\.|journal|jurnal|pr
                            r"publisher|publishing|university|universitas|conference|konferensi|thesis|skripsi|tesis|"
                            r"edition|edisi|ed\.|eds\.|retrieved|diakses|accessed|available|tersedia|online)\b|"
                            r"\b[A-Z][a-z]+\s*:\s*[A-Z]|\b\d{1,4}\s*(?:\(\d{1,4}\))?\s*:\s*[e\d]|\b\d+\s*[–-]\s*\d+\b", re.I)
-FIRST_PERSON = re.compile(r"\b(?:saya|aku|kami|kita|I|we|my|our|us)\b")
+FIRST_PERSON = re.compile(r"(?=[sakIwmou])\b(?:saya|aku|kami|kita|I|we|my|our|us)\b")
 AUTHOR_START = re.compile(r"^(?:[-*+•]\s+|\[?\d{1,4}[.)\]]\s*)?(?:[A-Z\u00C0-\u024F][\w'’\-]+,\s+(?:[A-Z]\.|[A-Z][a-z]+)|"
                           r"(?:[A-Z]\.\s*){1,3}[A-Z][\w'’\-]+|[A-Z][\w'’\-]+\s+(?:[A-Z]\.\s*){1,3}[,.(]|"
                           r"[A-Z][\w'’\-]+\s+[A-Z]{1,3}[,.]\s|"

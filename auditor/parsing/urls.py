@@ -18,14 +18,14 @@ MD_TARGET = re.compile(r"\]\(((?:(?:https?|ftp)://|www\.)[^)\s]++(?:\([^)\s]*\)[
 # Each `<…>` or `](…)` is looked for within this many characters of where it opens, so that text
 # full of unclosed openers costs time proportional to its length.
 URL_WINDOW = 4096
-BARE = re.compile(r"(?<![\w/<(\[])((?:https?|ftp)://[^\s<>\"'\]]+|www\.[a-z0-9\-]+\.[^\s<>\"'\]]+)", re.I)
+BARE = re.compile(r"(?=[hfw])(?<![\w/<(\[])((?:https?|ftp)://[^\s<>\"'\]]+|www\.[a-z0-9\-]+\.[^\s<>\"'\]]+)", re.I)
 FILE_EXTENSIONS = r"(?:pdf|html?|php|aspx?|jsp|docx?|xlsx?|pptx?|txt|csv|zip)"
 SPLIT_FILE = re.compile(rf"[ \t][^\s<>\"'/]{{1,60}}\.{FILE_EXTENSIONS}\b", re.I)
 FILE_END = re.compile(rf"\.{FILE_EXTENSIONS}$|\.[a-z0-9]{{1,5}}$|/$", re.I)
 WIKI_LINK = re.compile(r"\[\[((?:https?|ftp)://[^\]\s]+)\]\]", re.I)
 ARCHIVE_HOST = re.compile(r"(?:^|\.)(?:archive\.org|archive\.(?:today|is|ph|li|vn|fo|md)|webcitation\.org|"
                           r"archive-it\.org|arquivo\.pt|webarchive\.[\w.]+)$", re.I)
-DOI = re.compile(r"\b(10\.\d{4,9}/[^\s<>\"'\]]+)", re.I)
+DOI = re.compile(r"(?=1)\b(10\.\d{4,9}/[^\s<>\"'\]]+)", re.I)
 TRAILING = ".,;:!?'\"”’*"
 
 
