@@ -20,7 +20,7 @@ from auditor.parsing.citations import BARE_CITATION, _bare_matches
 from auditor.parsing.dates import MONTHS, word_trie
 from auditor.parsing.entries import _score, parse_entry, reads_as_reference
 
-PIECES = st.sampled_from([
+WORDS = [
     " ", "  ", "\n", ",", ", ", ".", ";", ":", "(", ")", "[", "]", "\\[", "“", "”", "\"", "‘", "’", "*", "_", "-", "–",
     "/", "!", "2013", "1999a", "2020-02-30", "12", "3", "31st", "n.d.", "t.t.", "s.a.", "tanpa tahun", "undated",
     "No date", "January", "jan.", "Mei", "MAY", "may", "Sept.", "Agustus", "des", "Juni", "Nopember", "Mar",
@@ -28,7 +28,8 @@ PIECES = st.sampled_from([
     "Rogers", "Smith", "van", "Ng", "Luong", "et al.", "dkk.", "and", "dan", "&", "Graves2014", "Kementerian",
     "University", "saya", "we", "I", "our", "https://example.org/a_b", "www.kompas.com", "ftp://x.y", "10.1234/abc.5",
     "doi:", "<", ">", "RFC", "[12]", "[3-5]", "[Hol14]", "<sup>2</sup>", "x", "Word", "word",
-])
+]
+PIECES = st.sampled_from(WORDS)
 TEXTS = st.lists(st.one_of(PIECES, st.text(alphabet="aZ1 ,.(", max_size=4)), max_size=40).map("".join)
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -82,6 +83,13 @@ def test_the_guarded_patterns_are_found() -> None:
 def test_a_first_character_guard_changes_no_match(text: str) -> None:
     for name, guarded, plain in GUARDED:
         assert _spans(guarded, text) == _spans(plain, text), name
+
+
+def test_a_first_character_guard_changes_no_match_on_any_two_pieces() -> None:
+    texts = [f"{a}{gap}{b}" for a in WORDS for b in WORDS for gap in ("", " ")]
+    for name, guarded, plain in GUARDED:
+        for text in texts:
+            assert _spans(guarded, text) == _spans(plain, text), (name, text)
 
 
 def _alternation(words: list[str]) -> str:
