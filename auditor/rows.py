@@ -28,7 +28,7 @@ FINDING_COLUMNS = ("rule", "severity", "line", "column", "message", "suggestion"
 @dataclass
 class DocumentRows:
     """One file's rows. `entries`: (ordinal, refers_to ordinal, source ordinal, *ENTRY_COLUMNS);
-    `citations`: (ordinal, entry ordinal, suggestion ordinal, candidate ordinals as JSON, *CITATION_COLUMNS);
+    `citations`: (ordinal, entry ordinal, suggestion ordinal, candidate ordinals (a tuple), *CITATION_COLUMNS);
     `findings`: (entry ordinal, citation ordinal, related entry ordinal, *FINDING_COLUMNS); `links`: (entry ordinal, url)."""
 
     path: str
@@ -124,7 +124,7 @@ def unit_rows(results: list[DocumentResult], manuscript: str | None = None) -> U
             rows.citations.append((
                 citation_ord[c.index], entry_ord.get(c.entry_index) if c.entry_index is not None else None,
                 entry_ord.get(c.suggestion_index) if c.suggestion_index is not None else None,
-                json.dumps([entry_ord[i] for i in c.candidates if i in entry_ord]),
+                tuple(entry_ord[i] for i in c.candidates if i in entry_ord),
                 c.line, c.column, c.raw, c.kind, json.dumps(c.names, ensure_ascii=False), c.year, c.number,
                 c.status, c.marker, locator(c.line)))
         for f in r.findings:

@@ -443,7 +443,7 @@ class RunWriter:
                 conn.executemany(insert_citation, [
                     (r[0] + bc, doc_id, None if r[1] is None else r[1] + be,  # type: ignore[operator]
                      None if r[2] is None else r[2] + be,  # type: ignore[operator]
-                     r[3] if r[3] == "[]" else json.dumps([o + be for o in json.loads(r[3])]),  # type: ignore[arg-type]
+                     _id_list(r[3], be),  # type: ignore[arg-type]
                      *r[4:]) for r in d.citations])
             if d.findings:
                 conn.executemany(insert_finding, [
@@ -509,6 +509,11 @@ class RunWriter:
                            self.next_entry, self.next_citation, self.run_id])
         self.__exit__(None, None, None)
         return self.ids
+
+
+def _id_list(ordinals: tuple[int, ...], base: int) -> str:
+    """The ids of ordinals as the JSON list `json.dumps` writes ("[12, 15]"), without building it."""
+    return "[" + ", ".join([str(o + base) for o in ordinals]) + "]" if ordinals else "[]"
 
 
 def _q(column: str) -> str:
