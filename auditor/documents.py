@@ -299,7 +299,8 @@ def _control_share(text: str) -> float:
 
 def repair_mojibake(lines: list[str]) -> tuple[list[str], list[int]]:
     """Undo UTF-8-read-as-Latin-1 damage line by line; return the lines and the numbers repaired."""
-    out, repaired = [], []
+    out: list[str] = []
+    repaired: list[int] = []
     joined = "\n".join(lines)
     if not any(c in joined for c in "ÃÂâ"):  # every form of the damage starts with one of these
         return lines, repaired

@@ -14,6 +14,7 @@ go on, which ProcessPoolExecutor cannot do (it can only break the whole pool).
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import hashlib
 import json
@@ -233,39 +234,45 @@ def _ordered(submit: Callable[[Unit], Any], units: list[Unit], window: int,
 
 
 class LocalPool:
-    """Worker processes forked from this one, each auditing one unit at a time; a unit that runs past its
-    time limit has its worker killed and replaced, and its files get an error."""
+    """Worker processes forked from this one. Each holds up to `depth` units: the one it audits and the next,
+    already sent, so that it never waits while this process writes results. A unit that runs past its time
+    limit has its worker killed and replaced (the units queued behind it go to the new worker), and its
+    files get an error."""
 
-    def __init__(self, jobs: int, job: Job, timeout: float | None) -> None:
+    def __init__(self, jobs: int, job: Job, timeout: float | None, depth: int = 2) -> None:
         self.jobs = max(1, jobs)
         self.job = job
         self.timeout = timeout
+        self.depth = max(1, depth)
         self.workers: list[_Worker] = []
 
     def run(self, units: list[Unit], window: int | None = None) -> Iterator[tuple[int, UnitOutcome]]:
         from multiprocessing.connection import wait
 
-        window = window or 16 * self.jobs
+        window = max(window or 16 * self.jobs, self.jobs * self.depth)
         done: dict[int, UnitOutcome] = {}
         next_in = next_out = 0
         try:
-            self.workers = [_Worker(self.job) for _ in range(self.jobs)]
+            self.workers = [_Worker(self.job, self.timeout) for _ in range(self.jobs)]
             while next_out < len(units):
-                for w in self.workers:  # give idle workers work, within the window
-                    if w.task is None and next_in < len(units) and next_in < next_out + window:
-                        w.start(next_in, units[next_in], self.timeout, len(units[next_in].files))
-                        next_in += 1
-                busy = [w for w in self.workers if w.task is not None]
+                for depth in range(1, self.depth + 1):  # every worker one unit first, then a second each
+                    for w in self.workers:
+                        if len(w.tasks) < depth and next_in < len(units) and next_in < next_out + window:
+                            w.start(next_in, units[next_in])
+                            next_in += 1
+                busy = [w for w in self.workers if w.tasks]
+                if not busy and next_out not in done:  # (cannot happen: a unit every worker forgot)
+                    raise RuntimeError(f"unit {next_out} was sent to no worker")
                 if busy:
                     deadline = min(w.deadline for w in busy)
                     wait_for = None if deadline == float("inf") else max(0.0, deadline - time.monotonic())
                     ready = wait([w.conn for w in busy], timeout=wait_for)
                     for w in busy:
                         if w.conn in ready:
-                            index, unit = w.task  # type: ignore[misc]
-                            done[index] = w.receive(unit)
+                            index, outcome = w.receive()
+                            done[index] = outcome
                         elif time.monotonic() >= w.deadline:
-                            index, unit = w.task  # type: ignore[misc]
+                            index, unit = w.tasks[0]
                             limit = (self.timeout or 0) * len(unit.files)
                             done[index] = failed(unit, self.job, f"not audited: it took longer than the per-document "
                                                                  f"time limit of {limit:g} s (--doc-timeout)")
@@ -279,11 +286,13 @@ class LocalPool:
 
 
 class _Worker:
-    """One forked worker: receives (index, unit), sends back the outcome."""
+    """One forked worker: receives (index, unit), sends back the outcome; `tasks` are the units sent to it
+    and not yet answered, in order, and `deadline` is the first one's."""
 
-    def __init__(self, job: Job) -> None:
+    def __init__(self, job: Job, timeout: float | None) -> None:
         self.job = job
-        self.task: tuple[int, Unit] | None = None
+        self.timeout = timeout
+        self.tasks: collections.deque[tuple[int, Unit]] = collections.deque()
         self.deadline = float("inf")
         self._spawn()
 
@@ -297,30 +306,48 @@ class _Worker:
         self.proc.start()
         child.close()
 
-    def start(self, index: int, unit: Unit, timeout: float | None, files: int) -> None:
+    def _clock(self) -> None:
+        """Start the time limit of the unit now first in line (when the worker can have begun it, or later)."""
+        unit = self.tasks[0][1] if self.tasks else None
+        self.deadline = time.monotonic() + self.timeout * len(unit.files) if unit and self.timeout else float("inf")
+
+    def start(self, index: int, unit: Unit) -> None:
         try:
             self.conn.send((index, unit))
-        except OSError:  # the worker is gone: a new one takes the unit
-            self.replace()
-            self.conn.send((index, unit))
-        self.task = (index, unit)
-        self.deadline = time.monotonic() + timeout * files if timeout else float("inf")
+        except OSError:  # the worker is gone: a new one takes its units, this one too
+            self.tasks.append((index, unit))
+            self.replace(keep_first=True)
+            return
+        self.tasks.append((index, unit))
+        if len(self.tasks) == 1:
+            self._clock()
 
-    def receive(self, unit: Unit) -> UnitOutcome:
+    def receive(self) -> tuple[int, UnitOutcome]:
+        """The outcome of the first unit in line."""
+        index, unit = self.tasks[0]
         try:
             outcome: UnitOutcome = self.conn.recv()
         except (EOFError, OSError):
             self.proc.join(5)
             code = self.proc.exitcode
             self.replace()
-            return failed(unit, self.job, f"not audited: the process auditing it ended unexpectedly (exit code {code})")
-        self.task, self.deadline = None, float("inf")
-        return outcome
+            return index, failed(unit, self.job, f"not audited: the process auditing it ended unexpectedly "
+                                                 f"(exit code {code})")
+        self.tasks.popleft()
+        self._clock()
+        return index, outcome
 
-    def replace(self) -> None:
+    def replace(self, keep_first: bool = False) -> None:
+        """A new process in this one's place; the units queued behind the first (or all of them) are sent
+        to it again."""
         self.stop()
-        self.task, self.deadline = None, float("inf")
+        queued = list(self.tasks) if keep_first else list(self.tasks)[1:]
+        self.tasks.clear()
         self._spawn()
+        for index, unit in queued:
+            self.conn.send((index, unit))
+            self.tasks.append((index, unit))
+        self._clock()
 
     def stop(self) -> None:
         if self.proc.is_alive():

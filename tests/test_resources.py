@@ -428,3 +428,35 @@ def test_entry_boundary_search_reads_a_bounded_window(monkeypatch: pytest.Monkey
     small, large = scanned(500), scanned(1000)
     assert large <= 2.3 * small
     assert entries._boundary("Smith, J. A. 2000. The title.") == len("Smith, J. A. 2000")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_units_queued_behind_a_dead_or_stuck_one_are_audited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             jobs: int) -> None:
+    """Each worker holds a second unit while it audits the first; when the first kills or hangs the worker,
+    the units queued behind it go to the new worker and are audited, in order."""
+    import os
+    import time
+
+    from auditor import audit
+    from auditor.config import Settings
+
+    real = audit.parse_document
+
+    def trouble(doc):  # type: ignore[no-untyped-def]
+        if doc.path.endswith("b.txt"):
+            os._exit(9)
+        if doc.path.endswith("d.txt"):
+            while True:
+                time.sleep(0.05)
+        return real(doc)
+
+    monkeypatch.setattr(audit, "parse_document", trouble)
+    for name in "abcdef":
+        (tmp_path / f"{name}.txt").write_text("Text (Smith, 2000).\n\nReferences\n\nSmith, J. 2000. A title. Pub.\n")
+    result = audit.audit_paths([str(tmp_path)], Settings(), doc_timeout=1, jobs=jobs)
+    assert [Path(d.path).name for d in result.documents] == [f"{n}.txt" for n in "abcdef"]
+    errors = {Path(d.path).name: d.error for d in result.documents if d.error}
+    assert set(errors) == {"b.txt", "d.txt"}
+    assert "ended unexpectedly" in (errors["b.txt"] or "") and "time limit of 1 s" in (errors["d.txt"] or "")
+    assert all(len(d.parsed.entries) == 1 for d in result.documents if d.parsed is not None)

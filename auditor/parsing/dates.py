@@ -6,6 +6,7 @@ import calendar
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from auditor.model import PartialDate
 
@@ -29,14 +30,14 @@ def word_trie(words: Iterable[str]) -> str:
     """A regular expression for exactly these words, written as a trie ("j(?:an(?:uar(?:i|y))?|u…)"): the
     engine reads each letter once instead of trying every word in turn. Where several words match at
     a place the longest is tried first, as in an alternation sorted longest first."""
-    tree: dict[str, dict] = {}  # type: ignore[type-arg]
+    tree: dict[str, Any] = {}
     for word in words:
         node = tree
         for ch in word:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def emit(node: dict) -> str:  # type: ignore[type-arg]
+    def emit(node: dict[str, Any]) -> str:
         branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")" if branches else ""
         if "" in node and body:
