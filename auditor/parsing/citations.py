@@ -313,7 +313,7 @@ def _split_names(names: str) -> tuple[list[str], bool]:
     s = " ".join(names.split())
     et_al = bool(ET_AL_END.search(s))
     s = ET_AL_TAIL.sub("", s).strip(" ,")
-    if ORGANISATION.search(s) and "," not in s:
+    if "," not in s and ORGANISATION.search(s):
         return [s], et_al  # "Kementerian Koperasi dan UKM" is one author
     parts = NAME_SEPARATOR.split(s)
     return [p.strip(" ,.") if not p.strip().endswith(".") or len(p.strip()) > 4 else p.strip(" ,") for p in parts if p.strip(" ,.")], et_al

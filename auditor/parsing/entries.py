@@ -374,7 +374,9 @@ def parse_entry(raw: str) -> Entry:
         if access.date is None and not plain[access.end:].strip(" .,;:"):
             entry.dangling_access = True
         plain = (plain[: access.start] + " " + plain[access.end:]).strip()
-    if DANGLING_ACCESS.search(plain) and not entry.urls:
+    # (The phrase ends the text, whose spaces are single here but for the one the access date left: the
+    # last 64 characters hold it.)
+    if not entry.urls and DANGLING_ACCESS.search(plain, max(0, len(plain) - 64)):
         entry.dangling_access = True
     plain = " ".join(ARCHIVED.sub(" ", plain).split())
     # "Sukma, Op. Cit., 60.": the author may come first.
@@ -562,10 +564,11 @@ def split_authors(text: str) -> list[str]:
     """Split an author string into names; organisations stay whole ("Kementerian Koperasi dan UKM")."""
     if not text:
         return []
-    if ORGANISATION.search(text) and ";" not in text and "," not in text:
+    if ";" not in text and "," not in text and ORGANISATION.search(text):
         return [text.strip()]
-    s = AUTHOR_JOINER.sub(", ", text)
-    s = ET_AL_AT_END.sub("", s)
+    # (Each pattern runs only when the text holds what it needs: a joiner, or "et al"/"dkk" at the end.)
+    s = AUTHOR_JOINER.sub(", ", text) if any(j in text for j in ("&", "and", "dan", ";")) else text
+    s = ET_AL_AT_END.sub("", s) if "et al" in s or "dkk" in s else s
     parts = [p.strip(" .") for p in s.split(",") if p.strip(" .")]
     if len(parts) == 2 and all(ONE_WORD.fullmatch(p) for p in parts):
         return [f"{parts[0]}, {parts[1]}"]  # "Foyle, Douglas": one person, family name first
