@@ -28,11 +28,14 @@ def page_furniture(lines: list[str]) -> set[int]:
         if not lines[n - 1].replace("\f", "").strip():
             skip.add(n)
     for n, line in enumerate(lines, 1):
-        if CONFLICT_MARKER.match(line):
+        # (Each pattern is tried only on a line with the character it needs where it needs it.)
+        last = line.rstrip()[-1:]
+        if line[:1] in ("<", "=", ">") and CONFLICT_MARKER.match(line):
             skip.add(n)  # "<<<<<<< HEAD" / "=======" / ">>>>>>> 4974…" left by an unfinished merge
-        elif PAGE_LABEL.search(line) and len(line) < 120:
+        elif last == "]" and len(line) < 120 and PAGE_LABEL.search(line):
             skip.add(n)
-        elif LONE_PAGE_NUMBER.match(line) and line.strip() and _blank(lines, n - 1) and _blank(lines, n + 1):
+        elif (last.isdecimal() or last in ("-", "–", "—")) and LONE_PAGE_NUMBER.match(line) \
+                and _blank(lines, n - 1) and _blank(lines, n + 1):
             skip.add(n)
     if len(breaks) >= 2:
         # A running header or footer: the same line (page numbers aside) within a few lines of a form
