@@ -69,12 +69,12 @@ class _Item:
 
 def read_bib(path: str, data: bytes) -> Document:
     """A .bib file as a Document with one declared section of its entries (see the module's notes)."""
-    from auditor.documents import LINE_BREAK, decode_bytes
+    from auditor.documents import decode_bytes, split_lines
 
     text, encoding = decode_bytes(path, data)
     if text.startswith("\ufeff"):
         text = text[1:]
-    lines = LINE_BREAK.split(text)
+    lines = split_lines(text)
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
     try:
         items = parse_bib(text)

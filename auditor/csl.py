@@ -269,9 +269,9 @@ def _decode(path: str, data: bytes) -> str:
 
 
 def _document(path: str, data: bytes, fmt: str, text: str, section: ReferenceSection) -> Document:
-    from auditor.documents import LINE_BREAK
+    from auditor.documents import split_lines
 
-    lines = LINE_BREAK.split(text)
+    lines = split_lines(text)
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
     doc = Document(path=path, format=fmt, sha256=hashlib.sha256(data).hexdigest(), encoding="utf-8",
                    lines=lines, declared_sections=[section], declared_citations=[])

@@ -211,7 +211,8 @@ def document_from_bytes(path: str, data: bytes, fmt: str) -> Document:
         raise DocumentError(f"{path}: the file is empty")
     text, encoding = decode_bytes(path, data)
     lines = split_lines(text)
-    lines, repaired = repair_mojibake(lines)
+    # (Every form of the damage starts with one of these: most documents need no line-by-line look.)
+    lines, repaired = repair_mojibake(lines) if any(c in text for c in "ÃÂâ") else (lines, [])
     html = None
     if fmt == "html":
         source = text if not repaired else "\n".join(lines)
@@ -301,9 +302,6 @@ def repair_mojibake(lines: list[str]) -> tuple[list[str], list[int]]:
     """Undo UTF-8-read-as-Latin-1 damage line by line; return the lines and the numbers repaired."""
     out: list[str] = []
     repaired: list[int] = []
-    joined = "\n".join(lines)
-    if not any(c in joined for c in "ÃÂâ"):  # every form of the damage starts with one of these
-        return lines, repaired
     for number, line in enumerate(lines, 1):
         if not MOJIBAKE.search(line):
             out.append(line)

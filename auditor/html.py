@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Any
 
 from bs4 import Tag
 
+from auditor.documents import split_lines
 from auditor.model import DeclaredItem, ReferenceSection
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup
 
-LINE_BREAK = re.compile(r"\r\n|\r|\n")
 BLOCKS = frozenset({
     "p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dd", "dt", "blockquote", "pre", "caption",
     "figcaption", "div", "section", "article", "header", "footer", "aside", "title", "address", "body",
@@ -96,7 +96,7 @@ def read_html(text: str) -> HtmlText:
         # A tiny HTML file may look like a file name to BeautifulSoup; it is still the document.
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         soup = BeautifulSoup(text, "html.parser")
-    total = len(LINE_BREAK.split(text))
+    total = len(split_lines(text))
     _drop_furniture(soup)
     notes, markers = _notes_and_markers(soup)
     sections = _note_sections(soup, notes)
@@ -110,7 +110,7 @@ def read_html(text: str) -> HtmlText:
     _render_links(soup, sup_notes=not markers)
     lines, placed, data = _layout(soup, total, prefixes, split, links - holders, holders)
     if not any(lines):
-        return HtmlText(LINE_BREAK.split(soup.get_text("\n")), None)
+        return HtmlText(split_lines(soup.get_text("\n")), None)
     declared = _declare(sections, placed)
     return HtmlText(lines, declared or None, data)
 

@@ -30,6 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from auditor.documents import split_lines
 from auditor.errors import DocumentError
 from auditor.model import DeclaredCitation, DeclaredItem, Document, ReferenceSection
 
@@ -84,7 +85,6 @@ BEGIN_DOCUMENT = re.compile(r"\\begin\s*\{document\}")
 END_DOCUMENT = re.compile(r"\\end\s*\{document\}")
 BIBLIOGRAPHY_COMMAND = re.compile(r"\\(?:bibliography|addbibresource|addglobalbib|printbibliography)(?![A-Za-z])")
 KEY = re.compile(r"^[^\s#\\{}%,~]+$")
-LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # Parts followed: nesting depth of \input and the number of files.
 MAX_PART_DEPTH = 8
 MAX_PARTS = 200
@@ -110,7 +110,7 @@ def read_tex(path: str, data: bytes) -> Document:
     from auditor.documents import decode_bytes
 
     text, encoding = decode_bytes(path, data)
-    text = "\n".join(LINE_BREAK.split(text.removeprefix("\ufeff")))
+    text = "\n".join(split_lines(text.removeprefix("\ufeff")))
     starts = [0] + [m.end() for m in re.finditer("\n", text)]
     hidden, verbatim_lines = blank_verbatim(text)
     if nesting(hidden) > MAX_NESTING:
@@ -555,7 +555,7 @@ def tex_parts(path: Path) -> list[Path]:
             text = decode_bytes(str(p), data)[0]
         except DocumentError:
             return
-        hidden, _ = blank_verbatim("\n".join(LINE_BREAK.split(text)))
+        hidden, _ = blank_verbatim("\n".join(split_lines(text)))
         found, _ = resolve_parts(root, strip_comments(hidden))
         for part in found:
             key = part.resolve()
